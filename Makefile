@@ -1,0 +1,77 @@
+# mlcourse — `make lab` opens the course in JupyterLab; `make test` runs the whole suite.
+# Both create .venv and install the exact tested versions from requirements.lock first, once.
+
+PYTHON ?= python3
+VENV ?= .venv
+LOCK := requirements.lock
+PY := $(VENV)/bin/python
+ARGS ?=
+# The install stamp is keyed on the content of the dependency files: editing either reinstalls,
+# a second `make lab` does not.
+DEPS_HASH := $(shell cat pyproject.toml $(LOCK) 2>/dev/null | $(PYTHON) -c "import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:16])")
+STAMP := $(VENV)/.installed-$(DEPS_HASH)
+
+# One thread per numerical library and a fixed hash seed: identical outputs on every machine,
+# and pytest-xdist's two workers do not fight over the two cores.
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export PYTHONHASHSEED := 0
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help install lab test lint format notebooks bench lock clean
+
+help:
+	@echo "make lab        open the course in JupyterLab (ARGS=\"--no-browser --port 8899\" passes options)"
+	@echo "make test       lint, then every test: unit, parity, grading and notebooks (strict nbval)"
+	@echo "make notebooks  re-execute every notebook in place with the pinned environment"
+	@echo "make lint       ruff check and format check"
+	@echo "make bench      run the benchmarks against the library twins"
+	@echo "make lock       re-resolve requirements.lock from pyproject.toml (needs the package index)"
+	@echo "make clean      remove .venv and caches"
+
+install: $(STAMP)
+
+$(STAMP):
+	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info >= (3, 10) else 'mlcourse needs Python 3.10 or newer; this is ' + sys.version.split()[0] + ' (set PYTHON=python3.11)')"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "could not create $(VENV): on Debian/Ubuntu install python3-venv"; exit 1; }
+	$(PY) -m pip install --quiet --constraint $(LOCK) --editable ".[dev]"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+	@echo "mlcourse installed in $(VENV) with the versions in $(LOCK)"
+
+# Jupyter refuses to run as root (containers, CI) unless told that it is on purpose.
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+lab: install
+	$(VENV)/bin/jupyter lab $(LAB_ROOT) $(ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint
+	$(PY) -m pytest -n 2 --dist loadscope $(ARGS)
+
+notebooks: install
+	$(PY) -m mlcourse.nbrun notebooks/*.ipynb $(wildcard solutions/*.ipynb)
+
+bench: install
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Resolve the newest versions allowed by pyproject.toml in a scratch venv and pin them all.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet "torch==2.13.0" --editable ".[dev]"
+	{ echo "# Exact versions mlcourse is tested with; the Makefile installs with them as constraints."; \
+	  echo "# Regenerate with \`make lock\`. Python $$(.venv-lock/bin/python -c 'import platform; print(platform.python_version())')."; \
+	  .venv-lock/bin/pip freeze --exclude-editable | sed -e 's/+cpu$$//'; } > $(LOCK)
+	rm -rf .venv-lock
+
+clean:
+	rm -rf $(VENV) .venv-lock .pytest_cache .ruff_cache .hypothesis *.egg-info

@@ -1,0 +1,54 @@
+"""mlcourse: the helper library of an offline-first machine-learning-engineer course.
+
+Everything here is written from scratch with numpy, next to the library twin it is tested
+against. Importing the package is cheap: submodules (and the heavy libraries they use) load on
+first attribute access, so ``import mlcourse as mlc`` never pulls in torch, scikit-learn,
+matplotlib or pandas by itself.
+
+Examples
+--------
+>>> import mlcourse as mlc
+>>> rng = mlc.setup_notebook(seed=0)      # doctest: +SKIP
+>>> mlc.metrics.accuracy_score([0, 1], [0, 1])  # doctest: +SKIP
+1.0
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# Public submodules, loaded lazily on first use.
+_SUBMODULES = frozenset(
+    {
+        "catalog",
+        "cli",
+        "environment",
+        "grading",
+        "metrics",
+        "nbrun",
+        "notebook",
+        "plotting",
+    }
+)
+# Functions re-exported at the top level, with the submodule that defines them.
+_FUNCTIONS = {
+    "setup_notebook": "mlcourse.notebook",
+    "doctor": "mlcourse.environment",
+}
+
+__all__ = sorted(_SUBMODULES | set(_FUNCTIONS) | {"__version__"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FUNCTIONS:
+        return getattr(importlib.import_module(_FUNCTIONS[name]), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'mlcourse' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__
