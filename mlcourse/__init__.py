@@ -27,9 +27,11 @@ _SUBMODULES = frozenset(
         "cli",
         "environment",
         "grading",
+        "linear",
         "metrics",
         "nbrun",
         "notebook",
+        "optim",
         "plotting",
     }
 )
