@@ -25,14 +25,18 @@ _SUBMODULES = frozenset(
     {
         "catalog",
         "cli",
+        "data",
         "environment",
         "grading",
         "linear",
         "metrics",
+        "model_selection",
         "nbrun",
         "notebook",
         "optim",
+        "pipeline",
         "plotting",
+        "preprocessing",
     }
 )
 # Functions re-exported at the top level, with the submodule that defines them.
