@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from mlcourse import __version__
 
@@ -14,6 +15,74 @@ def _doctor(args: argparse.Namespace) -> int:
 
     report = doctor(kernel=not args.no_kernel, datasets=not args.no_datasets)
     return 0 if report.ok else 1
+
+
+def _release(args: argparse.Namespace) -> int:
+    from mlcourse.grading.format import FormatError
+    from mlcourse.grading.release import release
+
+    if not args.solutions.is_dir():
+        args.parser.error(f"SOLUTIONS_DIR: no such folder: {args.solutions}")
+    try:
+        changed = release(args.solutions, args.exercises, check=args.check)
+    except FormatError as exc:
+        print(f"mlcourse release: {exc}", file=sys.stderr)
+        return 1
+    if args.check:
+        for path in changed:
+            print(f"{path}: differs from what `mlcourse release` would write")
+        if changed:
+            print(f"run `mlcourse release {args.solutions} {args.exercises}` to update", file=sys.stderr)
+            return 1
+        print(f"{args.exercises}: up to date with {args.solutions}")
+        return 0
+    for path in changed:
+        print(f"wrote {path}")
+    if not changed:
+        print(f"{args.exercises}: already up to date")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from mlcourse.grading.check import check_notebook, report
+
+    if not args.notebook.is_file():
+        args.parser.error(f"NOTEBOOK: no such file: {args.notebook}")
+    try:
+        results = check_notebook(args.notebook, timeout=args.timeout)
+    except ValueError as exc:
+        args.parser.error(str(exc))
+    print(report(results))
+    return 0 if all(r.outcome == "passed" for r in results) else 1
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from mlcourse.grading.batch import grade_all, print_summary
+    from mlcourse.grading.format import FormatError
+    from mlcourse.grading.grade import Options
+
+    if not args.assignment.is_file():
+        args.parser.error(f"--assignment: no such file: {args.assignment}")
+    if args.jobs < 1 or args.timeout <= 0 or args.total_timeout <= 0 or args.memory < 0:
+        args.parser.error("--jobs, --timeout and --total-timeout must be positive, --memory >= 0")
+    options = Options(
+        timeout=args.timeout, total_timeout=args.total_timeout, memory_mb=args.memory or None, sandbox=True
+    )
+    try:
+        rows = grade_all(
+            args.assignment,
+            args.submissions,
+            args.out,
+            jobs=args.jobs,
+            options=options,
+            force=args.force,
+            progress=not args.quiet,
+        )
+    except (FormatError, ValueError) as exc:
+        args.parser.error(str(exc))
+    print_summary(rows)
+    print(f"results: {args.out}/<student>/results.json, feedback.md; gradebook: {args.out}/gradebook.csv")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +103,85 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-kernel", action="store_true", help="skip starting a Jupyter kernel")
     p.add_argument("--no-datasets", action="store_true", help="skip loading the bundled datasets")
     p.set_defaults(func=_doctor)
+
+    p = commands.add_parser(
+        "release",
+        help="write student exercises from assignment sources",
+        description="Write every solutions/NN_name.ipynb as exercises/NN_name.ipynb: solution blocks become "
+        "`# YOUR CODE HERE` + `raise NotImplementedError()`, hidden tests are removed, outputs cleared.",
+    )
+    p.add_argument(
+        "solutions",
+        nargs="?",
+        type=Path,
+        default=Path("solutions"),
+        metavar="SOLUTIONS_DIR",
+        help="assignment sources (default: solutions)",
+    )
+    p.add_argument(
+        "exercises",
+        nargs="?",
+        type=Path,
+        default=Path("exercises"),
+        metavar="EXERCISES_DIR",
+        help="where student versions go (default: exercises)",
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 naming the exercises that differ from a fresh release",
+    )
+    p.set_defaults(func=_release, parser=p)
+
+    p = commands.add_parser(
+        "check",
+        help="run an exercise notebook and report its visible tests",
+        description="Run NOTEBOOK top to bottom in a fresh kernel and print, per question, passed, failed "
+        "(with the assertion message) or not attempted. Exits 0 when every visible test passes.",
+    )
+    p.add_argument("notebook", type=Path, metavar="NOTEBOOK", help="your exercise notebook")
+    p.add_argument("--timeout", type=float, default=120, help="seconds any one cell may run (default 120)")
+    p.set_defaults(func=_check, parser=p)
+
+    p = commands.add_parser(
+        "grade",
+        help="grade a folder of submissions (instructors)",
+        description="Grade submissions against an assignment source, hidden tests included. Each submission "
+        "runs in its own limited kernel (as an unprivileged user when run as root); writes "
+        "OUT/<student>/results.json (Gradescope format), OUT/<student>/feedback.md and OUT/gradebook.csv.",
+    )
+    p.add_argument(
+        "--assignment",
+        type=Path,
+        required=True,
+        metavar="SOURCE.ipynb",
+        help="the assignment source notebook, with solutions and hidden tests",
+    )
+    p.add_argument(
+        "submissions",
+        nargs="+",
+        type=Path,
+        metavar="SUBMISSIONS",
+        help="submitted notebooks, or folders of them (student id = file or folder name)",
+    )
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="submissions graded in parallel (default 1)")
+    p.add_argument(
+        "--timeout", type=float, default=30, metavar="S", help="seconds per cell and per test call (default 30)"
+    )
+    p.add_argument(
+        "--total-timeout", type=float, default=600, metavar="S", help="seconds per submission in all (default 600)"
+    )
+    p.add_argument(
+        "--memory",
+        type=int,
+        default=2048,
+        metavar="MB",
+        help="memory (address space) limit per kernel in MiB; 0 for none (default 2048)",
+    )
+    p.add_argument("--force", action="store_true", help="regrade students who already have results")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_grade, parser=p)
     return parser
 
 

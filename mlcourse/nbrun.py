@@ -62,6 +62,9 @@ def run_notebook(path: str | Path, *, timeout: int = 300, write: bool = True):
             timeout=timeout,
             resources={"metadata": {"path": str(path.parent.resolve())}},
             record_timing=False,
+            # A busy kernel may flush one print as two stream messages; merge them so the
+            # stored notebook does not depend on machine load.
+            coalesce_streams=True,
         )
         try:
             # nbclient passes extra keyword arguments through to the kernel manager's start_kernel.

@@ -13,6 +13,26 @@ REPO = Path(__file__).resolve().parent.parent
 collect_ignore_glob = ["*.ipynb"]
 
 
+def _import_every_mlcourse_module() -> None:
+    """Import all of mlcourse up front, in every pytest process.
+
+    Hypothesis mixes literal constants from every already-imported local module into the values it
+    draws. Without this, which modules a worker had imported (which depends on how pytest-xdist
+    happened to share out the tests) would change the examples, and a failure found in CI could not
+    be replayed locally.
+    """
+    import importlib
+    import pkgutil
+
+    import mlcourse
+
+    for info in pkgutil.walk_packages(mlcourse.__path__, "mlcourse."):
+        importlib.import_module(info.name)
+
+
+_import_every_mlcourse_module()
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

@@ -1,0 +1,206 @@
+"""``mlcourse grade``: grade many submissions, in parallel, resumably, with a progress bar."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from mlcourse.grading.format import Assignment, load_assignment
+from mlcourse.grading.grade import Options, grade_file
+from mlcourse.grading.kernel import can_drop_privileges
+from mlcourse.grading.release import write_atomic
+from mlcourse.grading.report import gradebook_csv, summary_table, write_submission
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's notebook (``path`` may be None: a folder with no notebook in it)."""
+
+    student: str
+    path: Path | None
+    root: Path
+
+
+def collect(paths: list[Path], assignment: Assignment) -> list[Submission]:
+    """Submissions from notebook files and folders.
+
+    A folder holding ``<assignment name>.ipynb`` is one student's (its name is the id); any other folder
+    holds notebooks (``<student>.ipynb``) or one folder per student.
+
+    Raises
+    ------
+    ValueError
+        A path does not exist, or two submissions share a student id.
+    """
+    found: list[Submission] = []
+    for path in paths:
+        if path.is_file():
+            found.append(Submission(path.stem, path, path))
+        elif path.is_dir() and (path / f"{assignment.name}.ipynb").is_file():
+            # One student's folder (an LMS download, Gradescope's /autograder/submission): id = folder name.
+            found.append(Submission(path.resolve().name, path / f"{assignment.name}.ipynb", path))
+        elif path.is_dir():
+            for child in sorted(path.iterdir()):
+                if child.name.startswith("."):
+                    continue
+                if child.is_file() and child.suffix == ".ipynb":
+                    found.append(Submission(child.stem, child, path))
+                elif child.is_dir():
+                    found.append(Submission(child.name, _pick(child, assignment), path))
+        else:
+            raise ValueError(f"SUBMISSIONS: no such file or folder: {path}")
+    ids = [s.student for s in found]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"SUBMISSIONS: student ids used twice: {', '.join(dupes)}")
+    return found
+
+
+def _pick(folder: Path, assignment: Assignment) -> Path | None:
+    notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    if len(notebooks) == 1:
+        return notebooks[0]
+    named = [p for p in notebooks if p.stem == assignment.name]
+    return named[0] if len(named) == 1 else None
+
+
+def _digest(path: Path | None) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path else ""
+    except OSError:
+        return ""
+
+
+def _done(out: Path, sub: Submission, assignment: Assignment) -> dict | None:
+    """The stored result of a submission already graded against this same source, if any."""
+    try:
+        data = json.loads((out / sub.student / "results.json").read_text())["extra_data"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    same = data.get("assignment_hash") == assignment.digest and data.get("submission_hash") == _digest(sub.path)
+    return data if same else None
+
+
+def _grade_one(assignment: Assignment, sub: Submission, options: Options, protect: list[Path], out: Path) -> dict:
+    if sub.path is None:
+        from mlcourse.grading.grade import INVALID, QuestionResult, SubmissionResult, _invalid
+
+        questions = [QuestionResult(q.name, q.points) for q in assignment.questions]
+        result = SubmissionResult(sub.student, assignment.name, assignment.digest, "", INVALID, questions)
+        result = _invalid(result, "no single notebook found in the student's folder", 0.0)
+        result.execution_time = 0.0
+    else:
+        result = grade_file(assignment, sub.path, student=sub.student, options=options, protect=protect)
+    write_submission(out, result)
+    return result.to_dict()
+
+
+def grade_all(
+    source: str | Path,
+    submissions: list[str | Path],
+    out: str | Path,
+    *,
+    jobs: int = 1,
+    options: Options | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> list[dict]:
+    """Grade every submission and write the result files and ``out/gradebook.csv``.
+
+    Parameters
+    ----------
+    source : path
+        The assignment source notebook (with hidden tests); read once, kept in memory.
+    submissions : list of path
+        Notebooks, or folders of them; the student id is the file stem or the folder name.
+    out : path
+        Output folder (created private to its owner).
+    jobs : int
+        Submissions graded at the same time, each in its own process.
+    force : bool
+        Regrade students whose results.json already matches this source and submission.
+
+    Returns
+    -------
+    list of dict
+        One row per student (``SubmissionResult.to_dict()``).
+
+    Notes
+    -----
+    With ``jobs > 1`` workers are started with ``spawn``: a script calling this must guard its entry
+    point with ``if __name__ == "__main__":``.
+    """
+    options = options or Options()
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
+    assignment = load_assignment(source)
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    subs = collect([Path(p) for p in submissions], assignment)
+    protect = [Path(source).resolve(), out, *{s.root.resolve() for s in subs}]
+    git = next((p / ".git" for p in Path(source).resolve().parents if (p / ".git").exists()), None)
+    if git is not None:
+        protect.append(git)
+    rows: dict[str, dict] = {}
+    todo = []
+    for sub in subs:
+        stored = None if force else _done(out, sub, assignment)
+        if stored is not None:
+            rows[sub.student] = stored
+        else:
+            todo.append(sub)
+    if options.sandbox and not can_drop_privileges():
+        print(
+            "WARNING: not running as root, so submissions cannot be sandboxed: student code runs as "
+            f"{os.environ.get('USER', 'you')} and can read the assignment source, other submissions and "
+            "the grade files, and reach the network. Grade as root, or inside a container (see README).",
+            file=sys.stderr,
+        )
+    questions = [q.name for q in assignment.questions]
+
+    def finished(row: dict) -> None:
+        rows[row["student"]] = row
+        write_atomic(out / "gradebook.csv", gradebook_csv(rows.values(), questions))
+        for note in row.get("notes", []):
+            if note not in notes_seen:
+                notes_seen.add(note)
+                print(f"{row['student']}: {note}", file=sys.stderr)
+
+    notes_seen: set[str] = set()
+    bar = _bar(len(subs), len(subs) - len(todo), progress)
+    try:
+        if jobs == 1 or len(todo) <= 1:
+            for sub in todo:
+                finished(_grade_one(assignment, sub, options, protect, out))
+                bar.update(1)
+        else:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+                futures = [pool.submit(_grade_one, assignment, sub, options, protect, out) for sub in todo]
+                for future in as_completed(futures):
+                    finished(future.result())
+                    bar.update(1)
+    finally:
+        bar.close()
+    write_atomic(out / "gradebook.csv", gradebook_csv(rows.values(), questions))
+    return [rows[s.student] for s in subs]
+
+
+def _bar(total: int, initial: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, desc="grading", unit="submission", disable=not enabled, file=sys.stderr)
+
+
+def print_summary(rows: list[dict]) -> None:
+    """Print the summary table and counts per status."""
+    print(summary_table(rows))
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    print(", ".join(f"{n} {status}" for status, n in sorted(counts.items())))

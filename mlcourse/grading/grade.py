@@ -1,0 +1,435 @@
+"""Grade one submission against an assignment source, treating the submission as hostile.
+
+Answer cells (from the submission) and setup cells (from the source) run in a fresh, limited,
+sandboxed kernel. Test cells (always from the source) run here, in the grader's interpreter, with
+the setup cells' names and with student names bound to plain data or to proxies (:mod:`.bridge`).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import hashlib
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mlcourse.grading as grading_pkg
+from mlcourse.grading.bridge import MISSING, Bridge, KernelLost, ProtocolError, StudentError, bootstrap_code
+from mlcourse.grading.format import Assignment, Question, cell_role, nbgrader_meta
+from mlcourse.grading.imports import forbidden_uses
+from mlcourse.grading.kernel import Kernel, Limits, Reply
+
+#: Submission status values, as written in the gradebook.
+GRADED, TIMEOUT, CRASHED, INVALID = "graded", "timeout", "crashed", "invalid notebook"
+MAX_RESTARTS = 5
+MAX_NOTEBOOK_BYTES = 50 * 2**20
+
+
+@dataclass
+class Options:
+    """How to grade. ``timeout`` is per cell and per call; ``total_timeout`` per submission."""
+
+    timeout: float = 30.0
+    total_timeout: float = 600.0
+    memory_mb: int | None = 2048
+    output_bytes: int = 2_000_000
+    sandbox: bool = True
+
+
+@dataclass
+class QuestionResult:
+    """The verdict on one question. ``outcome``: passed, partial, failed, not attempted, forbidden,
+    timeout or crashed. ``message`` is safe to show the student (never hidden test source)."""
+
+    name: str
+    max_score: float
+    score: float = 0.0
+    outcome: str = "failed"
+    message: str = ""
+    hidden: bool = False
+
+    @property
+    def status(self) -> str:
+        return "passed" if self.outcome == "passed" else "failed"
+
+
+@dataclass
+class SubmissionResult:
+    """Everything known about one graded submission."""
+
+    student: str
+    assignment: str
+    assignment_hash: str
+    submission_hash: str
+    status: str
+    questions: list[QuestionResult]
+    execution_time: float = 0.0
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return round(sum(q.score for q in self.questions), 6)
+
+    @property
+    def max_score(self) -> float:
+        return sum(q.max_score for q in self.questions)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.update(score=self.score, max_score=self.max_score)
+        return data
+
+
+@dataclass
+class _Step:
+    kind: str  # setup, answer or extra
+    code: str
+    grade_id: str = ""
+    question: str = ""
+
+
+# -- the run plan -----------------------------------------------------------------------------
+def _plan(assignment: Assignment, nb: Any) -> tuple[list[_Step], dict[str, str]]:
+    """Cells to run in the kernel, in the submission's order, with setup cells restored from the
+    source; and each answer's code. Test cells never run in the kernel."""
+    owner = {a: q.name for q in assignment.questions for a in q.answers}
+    source = {c.grade_id: c for c in assignment.cells if c.grade_id}
+    steps, answers, seen = [], {}, set()
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        gid = str(nbgrader_meta(cell).get("grade_id", ""))
+        original = source.get(gid)
+        if original is not None and gid not in seen:
+            seen.add(gid)
+            if original.role == "setup" and original.cell_type == "code":
+                steps.append(_Step("setup", original.source, gid))
+            elif original.role == "answer":
+                answers[gid] = str(cell.get("source", ""))
+                steps.append(_Step("answer", answers[gid], gid, owner.get(gid, "")))
+            continue  # test cells (and anything else of the source's) are never taken from the submission
+        steps.append(_Step("extra", str(cell.get("source", ""))))
+    missing = [_Step("setup", c.source, c.grade_id) for c in assignment.cells if c.role == "setup"]
+    missing = [s for s in missing if s.grade_id not in seen and source[s.grade_id].cell_type == "code"]
+    steps = missing + steps
+    # Extra cells are charged to the question of the next answer cell (or the last question).
+    following = assignment.questions[-1].name
+    for step in reversed(steps):
+        if step.kind == "answer" and step.question:
+            following = step.question
+        elif step.kind == "extra":
+            step.question = following
+    return steps, answers
+
+
+def check_identity(assignment: Assignment, nb: Any) -> str:
+    """Why ``nb`` is not a submission of ``assignment`` ("" when it is)."""
+    name = nb.get("metadata", {}).get("mlcourse", {}).get("assignment")
+    if name and name != assignment.name:
+        return f"this notebook is assignment {name!r}, not {assignment.name!r}"
+    ids = {str(nbgrader_meta(c).get("grade_id", "")) for c in nb.cells if cell_role(c) != "other"}
+    if not ids & {c.grade_id for c in assignment.cells if c.grade_id}:
+        return f"this notebook has none of the cells of assignment {assignment.name!r}"
+    return ""
+
+
+# -- names --------------------------------------------------------------------------------------
+def _strip_magics(code: str) -> str:
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in code.split("\n"))
+
+
+def free_names(code: str) -> set[str]:
+    """Names ``code`` reads but never binds itself (builtins excluded)."""
+    tree = ast.parse(_strip_magics(code))
+    loaded, bound = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return loaded - bound - set(dir(builtins))
+
+
+# -- grading ------------------------------------------------------------------------------------
+class _Session:
+    """The kernel of one submission, with restarts that replay the cells that ran cleanly."""
+
+    def __init__(self, assignment: Assignment, options: Options, protect: list[Path], deadline: float):
+        limits = Limits(timeout=options.timeout, memory_mb=options.memory_mb, output_bytes=options.output_bytes)
+        limits.cpu_seconds = int(options.total_timeout) + 30
+        self.kernel = Kernel(limits, sandbox=options.sandbox, protect=protect)
+        self.assignment = assignment
+        self.options = options
+        self.deadline = deadline
+        self.good: list[_Step] = []
+        self.bridge = Bridge(self.kernel, self.time_left)
+        self.broken = ""
+
+    def time_left(self) -> float:
+        return max(0.0, min(self.options.timeout, self.deadline - time.monotonic()))
+
+    def start(self) -> None:
+        self.kernel.start()
+        reply = self.kernel.execute(bootstrap_code(self.assignment.forbidden), timeout=30)
+        if not reply.ok:
+            raise RuntimeError(f"could not prepare the kernel: {reply.describe()}")
+
+    def run(self, step: _Step) -> Reply:
+        if self.time_left() <= 0:
+            return Reply("timeout")
+        trusted = step.kind == "setup" and self.assignment.forbidden
+        if trusted:
+            self.kernel.execute("__import__('sys').modules['_mlcourse_agent'].trust(True)", timeout=10)
+        reply = self.kernel.execute(step.code, timeout=self.time_left())
+        if trusted and self.kernel.alive:
+            self.kernel.execute("__import__('sys').modules['_mlcourse_agent'].trust(False)", timeout=10)
+        if reply.status in ("ok", "error"):
+            self.good.append(step)
+        return reply
+
+    def recover(self) -> bool:
+        """Restart a dead or stopped kernel and replay what ran before; False when that fails."""
+        if self.kernel.alive:
+            return True
+        if self.broken:
+            return False
+        if self.kernel.starts > MAX_RESTARTS or self.time_left() <= 0:
+            self.broken = "the kernel was restarted too often" if self.time_left() > 0 else "out of time"
+            return False
+        try:
+            self.start()
+        except RuntimeError as exc:
+            self.broken = str(exc)
+            return False
+        for step in self.good:
+            reply = self.kernel.execute(step.code, timeout=self.time_left())
+            if reply.status not in ("ok", "error"):
+                self.broken = f"replaying earlier cells after a restart failed: {reply.describe()}"
+                self.kernel.kill()
+                return False
+        return True
+
+
+def _cell_failure(reply: Reply) -> tuple[str, str]:
+    outcome = "timeout" if reply.status == "timeout" else "crashed"
+    return outcome, f"your answer cell did not finish: {reply.describe()}"
+
+
+def _run_test(question: Question, session: _Session, setup_ns: dict, result: QuestionResult) -> None:
+    """Run one question's test code here, with proxies for the student's names."""
+    student_names = free_names(question.visible + "\n" + question.hidden) - set(setup_ns)
+    ns = dict(setup_ns)
+    awards: list[tuple[float, str]] = []
+    ns["award"] = lambda fraction, reason="": grading_pkg.award(fraction, reason)
+    part = "visible"
+    session.bridge.forbidden.clear()
+    grading_pkg._RECORDER = awards
+    try:
+        for name in sorted(student_names):
+            value = session.bridge.describe(name)
+            if value is not MISSING:
+                ns[name] = value
+        exec(compile(_strip_magics(question.visible), f"<test {question.name}>", "exec"), ns)
+        if question.hidden:
+            part = "hidden"
+            exec(compile(_strip_magics(question.hidden), f"<hidden test {question.name}>", "exec"), ns)
+        result.outcome, result.score = "passed", result.max_score
+    except KernelLost as exc:
+        result.outcome = "timeout" if exc.reply.status == "timeout" else "crashed"
+        result.message = f"calling your code from the {part} tests failed: {exc.reply.describe()}"
+    except NotImplementedError:
+        result.outcome, result.message = "not attempted", "not attempted (your code raises NotImplementedError)"
+    except AssertionError as exc:
+        hint = str(exc).strip()
+        if part == "hidden":
+            result.hidden = True
+            result.message = "visible tests passed; a hidden test failed" + (f": {hint}" if hint else "")
+        else:
+            result.message = f"failed: {hint}" if hint else "failed: a visible assert failed (no message)"
+    except ProtocolError as exc:
+        result.message = f"{part} tests: {exc}"
+    except Exception as exc:
+        from_student = isinstance(exc, StudentError) or getattr(exc, "_mlcourse_student", False)
+        name = exc.ename if isinstance(exc, StudentError) else type(exc).__name__
+        # In a hidden test only the exception's type is shown: its message could echo hidden inputs.
+        what = f"{name}: {str(exc)[:300]}" if part == "visible" else name
+        result.hidden = part == "hidden"
+        result.message = f"{part} tests: {'your code raised ' if from_student else ''}{what}"
+    finally:
+        grading_pkg._RECORDER = None
+    if awards and result.outcome in ("passed", "failed"):
+        fraction = min(1.0, sum(f for f, _ in awards))
+        result.score = round(result.max_score * fraction, 6)
+        reasons = "; ".join(f"{f:.0%} for {r}" if r else f"{f:.0%}" for f, r in awards)
+        result.outcome = "passed" if fraction >= 1 and result.outcome == "passed" else "partial"
+        result.message = reasons + (f". {result.message}" if result.message else "")
+        if result.outcome == "partial" and result.score == 0:
+            result.outcome = "failed"
+    if session.bridge.forbidden:
+        modules = ", ".join(sorted(set(session.bridge.forbidden)))
+        result.outcome, result.score = "forbidden", 0.0
+        result.message = f"scored zero: your code used forbidden module {modules}"
+
+
+def _setup_namespace(assignment: Assignment) -> dict:
+    ns: dict = {"__name__": "__mlcourse_test__"}
+    for code in assignment.setup_code:
+        exec(compile(_strip_magics(code), "<setup>", "exec"), ns)
+    return ns
+
+
+def _normalise(code: str) -> str:
+    return "\n".join(line.rstrip() for line in code.strip().split("\n"))
+
+
+def grade_notebook(
+    assignment: Assignment,
+    nb: Any,
+    *,
+    student: str = "student",
+    submission_hash: str = "",
+    options: Options | None = None,
+    protect: list[Path] = (),  # type: ignore[assignment]
+) -> SubmissionResult:
+    """Grade a parsed submission notebook; never raises for what the submission contains."""
+    options = options or Options()
+    start = time.monotonic()
+    results = {q.name: QuestionResult(q.name, q.points) for q in assignment.questions}
+    sub = SubmissionResult(student, assignment.name, assignment.digest, submission_hash, GRADED, list(results.values()))
+    problem = check_identity(assignment, nb)
+    if problem:
+        return _invalid(sub, problem, start)
+    steps, answers = _plan(assignment, nb)
+    pre: dict[str, tuple[str, str]] = {}  # question -> (outcome, message) decided before the tests
+    cell_errors: dict[str, str] = {}  # question -> a problem with its answer cells, added to a failure
+    for q in assignment.questions:
+        if q.answers and all(
+            a in answers and _normalise(answers[a]) == _normalise(assignment.stubs[a]) for a in q.answers
+        ):
+            pre[q.name] = ("not attempted", "not attempted (the answer cell is unchanged)")
+        for a in q.answers:
+            if a not in answers:
+                cell_errors.setdefault(q.name, f"the answer cell {a!r} is missing from your notebook")
+    for step in steps:
+        if step.kind != "setup" and step.question not in pre:
+            uses = forbidden_uses(step.code, assignment.forbidden)
+            if uses:
+                pre[step.question] = ("forbidden", f"scored zero: your answer {uses[0]}")
+    session = _Session(assignment, options, protect, start + options.total_timeout)
+    try:
+        try:
+            session.start()
+        except RuntimeError as exc:
+            sub.notes.append(str(exc))
+            for r in sub.questions:
+                r.outcome, r.message = "crashed", "the grader could not start a kernel for this submission"
+            sub.status = CRASHED
+            return _finish(sub, start)
+        sub.notes.extend(_sandbox_notes(session.kernel.report, options))
+        for step in steps:
+            if not session.recover():
+                break
+            reply = session.run(step)
+            if step.kind == "answer" and reply.status == "error" and reply.ename == "NotImplementedError":
+                pre.setdefault(
+                    step.question, ("not attempted", "not attempted (your answer raises NotImplementedError)")
+                )
+            elif step.kind != "setup" and reply.status == "error":
+                cell_errors.setdefault(step.question, f"your answer cell raised {reply.describe()[:300]}")
+            elif step.kind != "setup" and reply.status in ("timeout", "output", "died"):
+                pre.setdefault(step.question, _cell_failure(reply))
+            if step.kind != "setup" and assignment.forbidden and session.kernel.alive:
+                try:
+                    session.bridge.forbidden.clear()
+                    session.bridge.request(op="violations")
+                except (KernelLost, ProtocolError, Exception):
+                    pass
+                if session.bridge.forbidden:
+                    modules = ", ".join(sorted(set(session.bridge.forbidden)))
+                    pre[step.question] = ("forbidden", f"scored zero: your answer imports forbidden module {modules}")
+        setup_ns = _setup_namespace(assignment)
+        for q in assignment.questions:
+            r = results[q.name]
+            if q.name in pre:
+                r.outcome, r.message = pre[q.name]
+                continue
+            if not session.recover():
+                r.outcome = "timeout" if session.time_left() <= 0 else "crashed"
+                r.message = f"not graded: {session.broken or 'the kernel is gone'}"
+                continue
+            _run_test(q, session, setup_ns, r)
+            if r.outcome != "passed" and q.name in cell_errors:
+                r.message = f"{r.message} ({cell_errors[q.name]})"
+    finally:
+        session.kernel.close()
+    outcomes = {r.outcome for r in sub.questions}
+    sub.status = TIMEOUT if "timeout" in outcomes else CRASHED if "crashed" in outcomes else GRADED
+    return _finish(sub, start)
+
+
+def _sandbox_notes(report: dict, options: Options) -> list[str]:
+    notes = []
+    if options.sandbox and not report.get("dropped"):
+        notes.append(
+            "NOT SANDBOXED: the grader is not root, so student code ran as the grader's own user and could "
+            "read the assignment source (hidden tests), other submissions and the grade files"
+        )
+    for path in report.get("readable", []):
+        notes.append(f"WARNING: student code could read {path}")
+    notes.extend(f"sandbox: {e}" for e in report.get("errors", []))
+    return notes
+
+
+def _invalid(sub: SubmissionResult, message: str, start: float) -> SubmissionResult:
+    sub.status, sub.message = INVALID, message
+    for r in sub.questions:
+        r.outcome, r.message = "failed", f"not graded: invalid notebook ({message})"
+    return _finish(sub, start)
+
+
+def _finish(sub: SubmissionResult, start: float) -> SubmissionResult:
+    sub.execution_time = round(time.monotonic() - start, 3)
+    return sub
+
+
+def grade_file(
+    assignment: Assignment,
+    path: str | Path,
+    *,
+    student: str | None = None,
+    options: Options | None = None,
+    protect: list[Path] = (),  # type: ignore[assignment]
+) -> SubmissionResult:
+    """Grade one submission file (a corrupt or foreign notebook is reported as invalid)."""
+    import nbformat
+
+    path = Path(path)
+    student = student or path.stem
+    start = time.monotonic()
+    problem, raw = "", b""
+    try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            problem = f"{path.name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB"
+        else:
+            raw = path.read_bytes()
+    except OSError as exc:
+        problem = f"cannot read {path.name}: {exc.strerror}"
+    digest = hashlib.sha256(raw).hexdigest()
+    if not problem:
+        try:
+            nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+            nbformat.validate(nb)
+        except Exception as exc:
+            problem = f"{path.name} is not a valid notebook ({type(exc).__name__})"
+    if problem:
+        results = [QuestionResult(q.name, q.points) for q in assignment.questions]
+        sub = SubmissionResult(student, assignment.name, assignment.digest, digest, INVALID, results)
+        return _invalid(sub, problem, start)
+    return grade_notebook(assignment, nb, student=student, submission_hash=digest, options=options, protect=protect)

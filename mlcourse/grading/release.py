@@ -1,0 +1,95 @@
+"""``mlcourse release``: write student notebooks (exercises) from assignment sources (solutions)."""
+
+from __future__ import annotations
+
+import copy
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mlcourse.grading.format import MARKDOWN_STUB, FormatError, cell_role, release_code_answer, split_test
+
+
+def release_notebook(nb: Any) -> Any:
+    """The student version of an assignment notebook (a new ``nbformat`` node).
+
+    Solution blocks become ``# YOUR CODE HERE`` / ``raise NotImplementedError()``, markdown answers
+    become "YOUR ANSWER HERE", hidden-test blocks are removed, outputs and execution counts are
+    cleared; nbgrader and notebook metadata are kept.
+    """
+    out = copy.deepcopy(nb)
+    for index, cell in enumerate(out.cells):
+        role = cell_role(cell)
+        if role == "answer":
+            cell.source = release_code_answer(cell.source)
+        elif role == "markdown-answer":
+            cell.source = MARKDOWN_STUB
+        elif role == "test":
+            visible, _hidden = split_test(cell.source)
+            cell.source = visible
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cell.metadata.pop("execution", None)
+        if "id" not in cell and (out.nbformat, out.nbformat_minor) >= (4, 5):
+            cell["id"] = f"cell-{index}"
+    return out
+
+
+def render(nb: Any) -> str:
+    """The exact text ``release`` writes for a notebook (stable: sorted keys, one trailing newline)."""
+    import nbformat
+
+    text = nbformat.writes(nb)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def release(solutions: str | Path, exercises: str | Path, *, check: bool = False) -> list[Path]:
+    """Release every ``*.ipynb`` of ``solutions`` into ``exercises``.
+
+    Parameters
+    ----------
+    solutions, exercises : str or Path
+        Source and destination folders.
+    check : bool, default=False
+        Write nothing; return the exercises that differ from what release would write.
+
+    Returns
+    -------
+    list of Path
+        With ``check``: the differing (or missing) exercises; otherwise the files written.
+    """
+    import nbformat
+
+    solutions, exercises = Path(solutions), Path(exercises)
+    if not solutions.is_dir():
+        raise FileNotFoundError(f"solutions folder {str(solutions)!r} does not exist")
+    changed = []
+    for source in sorted(solutions.glob("*.ipynb")):
+        try:
+            nb = nbformat.read(source, as_version=4)
+            text = render(release_notebook(nb))
+        except FormatError as exc:
+            raise FormatError(f"{source}: {exc}") from None
+        target = exercises / source.name
+        current = target.read_text(encoding="utf-8") if target.is_file() else None
+        if current == text:
+            continue
+        changed.append(target)
+        if not check:
+            write_atomic(target, text)
+    return changed
