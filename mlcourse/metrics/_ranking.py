@@ -373,7 +373,8 @@ def _multiclass_auc(y_true, y_score, labels, multi_class, average, weight):
     averages = (("micro",) if multi_class == "ovr" else ()) + ("macro", "weighted", None)
     check_option(average, "average", averages)
     if average is None and multi_class == "ovo":
-        raise NotImplementedError("average=None is not implemented for multi_class='ovo'.")
+        # sklearn raises NotImplementedError here; to a learner it is a bad combination of arguments.
+        raise ValueError("average=None is not supported with multi_class='ovo'; use 'macro' or 'weighted'")
     if labels is not None:
         labels = as_1d(labels, "labels")
         classes = unique_labels(labels)
