@@ -28,15 +28,18 @@ _SUBMODULES = frozenset(
         "data",
         "environment",
         "grading",
+        "imbalance",
         "linear",
         "metrics",
         "model_selection",
         "nbrun",
+        "nn",
         "notebook",
         "optim",
         "pipeline",
         "plotting",
         "preprocessing",
+        "torch_utils",
     }
 )
 # Functions re-exported at the top level, with the submodule that defines them.
