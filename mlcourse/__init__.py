@@ -27,11 +27,15 @@ _SUBMODULES = frozenset(
         "cli",
         "data",
         "environment",
+        "fairness",
+        "fingerprint",
         "grading",
         "imbalance",
+        "inspection",
         "linear",
         "metrics",
         "model_selection",
+        "monitoring",
         "nbrun",
         "nn",
         "notebook",
@@ -39,7 +43,9 @@ _SUBMODULES = frozenset(
         "pipeline",
         "plotting",
         "preprocessing",
+        "serving",
         "torch_utils",
+        "tracking",
     }
 )
 # Functions re-exported at the top level, with the submodule that defines them.
