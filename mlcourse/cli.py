@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,6 +83,41 @@ def _grade(args: argparse.Namespace) -> int:
         args.parser.error(str(exc))
     print_summary(rows)
     print(f"results: {args.out}/<student>/results.json, feedback.md; gradebook: {args.out}/gradebook.csv")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if not args.bundle.is_dir():
+        args.parser.error(f"BUNDLE: no such folder: {args.bundle}")
+    if not (args.bundle / "metadata.json").is_file():
+        args.parser.error(f"BUNDLE: {args.bundle} has no metadata.json (write one with ModelBundle.save)")
+    if not 1 <= args.port <= 65535:
+        args.parser.error(f"--port must be between 1 and 65535, got {args.port}")
+    if args.workers < 1 or args.max_batch < 1:
+        args.parser.error("--workers and --max-batch must be positive")
+    if args.sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", args.sha256):
+        args.parser.error("--sha256 must be 64 hexadecimal characters")
+    if args.fd is not None and args.workers != 1:
+        args.parser.error("--fd serves one worker only")
+    from mlcourse.serving import BundleIntegrityError, run_server
+
+    try:
+        run_server(
+            args.bundle,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            max_batch=args.max_batch,
+            expected_sha256=args.sha256,
+            log_level=args.log_level,
+            access_log=args.access_log,
+            factories=args.trust_factory,
+            fd=args.fd,
+            exit_with_parent=args.exit_with_parent,
+        )
+    except (BundleIntegrityError, FileNotFoundError) as exc:
+        print(f"mlcourse serve: refusing to serve {args.bundle}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -182,6 +218,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="regrade students who already have results")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_grade, parser=p)
+
+    p = commands.add_parser(
+        "serve",
+        help="serve a model bundle over HTTP (FastAPI under uvicorn)",
+        description="Load the model bundle in BUNDLE (its sha256 checked before anything is unpickled) and "
+        "serve GET /health, GET /metadata, POST /predict and GET /metrics until Ctrl-C. Exits 1 when the "
+        "bundle is refused (tampered or incomplete).",
+    )
+    p.add_argument("bundle", type=Path, metavar="BUNDLE", help="a folder written by ModelBundle.save")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    p.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default 1)")
+    p.add_argument(
+        "--max-batch", type=int, default=1000, metavar="N", help="most records per POST /predict (default 1000)"
+    )
+    p.add_argument("--sha256", metavar="HEX", help="refuse a model file whose sha256 is not this pinned value")
+    p.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn's log level (default info)",
+    )
+    p.add_argument("--access-log", action="store_true", help="log every request (slower)")
+    p.add_argument(
+        "--trust-factory",
+        action="append",
+        default=[],
+        metavar="MODULE:FUNCTION",
+        help="a PyTorch architecture factory to trust besides mlcourse's own (repeatable)",
+    )
+    # For serve_in_background: an inherited listening socket, and stop when the parent process dies.
+    p.add_argument("--fd", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
+    p.set_defaults(func=_serve, parser=p)
     return parser
 
 

@@ -24,7 +24,7 @@ import math
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
+from tqdm.std import tqdm as plain_tqdm
 
 
 def _check_positive_int(name, value, allow_none=False):
@@ -110,7 +110,13 @@ def fit(
     model.to(device)
     history = {"epoch": [], "train_loss": []} | ({"val_loss": []} if val_loader is not None else {})
     best_loss, best_epoch, best_state = math.inf, 0, None
-    bar = tqdm(range(1, n_epochs + 1), disable=not progress, desc="epochs", leave=True)
+    # tqdm.auto draws a widget in Jupyter but warns on stderr where ipywidgets is missing: only
+    # import it when a bar is wanted, so a silent fit (tests, notebooks under nbval) prints nothing.
+    if progress:
+        from tqdm.auto import tqdm as bar_tqdm
+    else:
+        bar_tqdm = plain_tqdm
+    bar = bar_tqdm(range(1, n_epochs + 1), disable=not progress, desc="epochs", leave=True)
     for epoch in bar:
         history["epoch"].append(epoch)
         history["train_loss"].append(_run_epoch(model, train_loader, loss_fn, optimizer, device))

@@ -18,7 +18,7 @@ from mlcourse.environment import LOCK_FILE, normalize, read_lock
 from tests.conftest import REPO, pyproject
 
 # conda-forge names for the PyPI distributions whose names differ.
-CONDA_NAMES = {"torch": "pytorch-cpu", "matplotlib": "matplotlib-base"}
+CONDA_NAMES = {"torch": "pytorch-cpu", "matplotlib": "matplotlib-base", "prometheus-client": "prometheus_client"}
 
 
 def declared() -> dict[str, Requirement]:

@@ -132,6 +132,19 @@ def test_resampled_classifier_in_grid_search():
     assert search.best_estimator_.decision_function(X).shape == (72,)
 
 
+def test_resampled_classifier_exposes_only_the_methods_its_estimator_has():
+    X, y = imbalanced(5, n_major=60, n_minor=12)
+    bayes = mi.make_pipeline(mi.RandomOverSampler(random_state=0), GaussianNB())
+    svm = mi.make_pipeline(mi.RandomOverSampler(random_state=0), LinearSVC())
+    assert not hasattr(bayes, "decision_function") and not hasattr(bayes.fit(X, y), "decision_function")
+    assert not hasattr(svm, "predict_proba") and hasattr(svm.fit(X, y), "decision_function")
+    # scorers and CalibratedClassifier choose the method by hasattr, so both wrappers now work there
+    cv = StratifiedKFold(3)
+    assert cross_val_score(bayes, X, y, scoring="roc_auc", cv=cv, error_score="raise").shape == (3,)
+    proba = mi.CalibratedClassifier(bayes, cv=cv).fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
 def test_resampled_classifier_rejects_non_sampler():
     with pytest.raises(TypeError, match="sampler"):
         mi.ResampledClassifier(LogisticRegression(), LogisticRegression()).fit(*imbalanced(0))

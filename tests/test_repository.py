@@ -70,3 +70,12 @@ def test_notebook_house_rules(path):
 def test_no_more_than_a_few_ignored_outputs():
     ignored = sum("NBVAL_IGNORE_OUTPUT" in source(c) for p in NOTEBOOKS for c in code_cells(p))
     assert ignored <= 12
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_nbval_markers_are_alone_on_their_line(path):
+    """nbval only honours a marker comment that is the whole line; a reason goes on the next line."""
+    for cell in code_cells(path):
+        for line in source(cell).splitlines():
+            if "NBVAL_" in line and line.lstrip().startswith("#"):
+                assert line.lstrip("# ").strip() in {"NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT"}, line

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_X_y
 
 
@@ -124,6 +125,19 @@ class SMOTE(_Sampler):
         return np.concatenate(X_new), np.concatenate(y_new)
 
 
+def _estimator_has(method):
+    """True when the (fitted, else unfitted) estimator has ``method``.
+
+    Without this check ``hasattr(model, "decision_function")`` would be True even around a GaussianNB,
+    and scorers and calibrators that pick a method by ``hasattr`` would call one that does not exist.
+    """
+
+    def check(self):
+        return hasattr(getattr(self, "estimator_", self.estimator), method)
+
+    return check
+
+
 class ResampledClassifier(ClassifierMixin, BaseEstimator):
     """A classifier whose ``fit`` resamples the training data first; prediction never resamples.
 
@@ -166,11 +180,13 @@ class ResampledClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self.estimator_.predict(X)
 
+    @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
         """Class probabilities from the fitted estimator (no resampling)."""
         check_is_fitted(self)
         return self.estimator_.predict_proba(X)
 
+    @available_if(_estimator_has("decision_function"))
     def decision_function(self, X):
         """Decision scores from the fitted estimator (no resampling)."""
         check_is_fitted(self)

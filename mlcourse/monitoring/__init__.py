@@ -1,0 +1,66 @@
+"""Monitoring a deployed model: drift statistics, drift reports, a production simulator, retraining.
+
+Drift statistics are written from scratch with numpy and proved equal to SciPy's in
+``tests/test_monitoring.py``: :func:`ks_2samp` (``scipy.stats.ks_2samp``, exact and asymptotic
+p-values), :func:`chi2_contingency` (``scipy.stats.chi2_contingency``) and :func:`jensenshannon`
+(``scipy.spatial.distance.jensenshannon``). :func:`psi`, the population stability index, has no
+SciPy twin.
+
+Examples
+--------
+>>> import numpy as np
+>>> from mlcourse import monitoring
+>>> rng = np.random.default_rng(0)
+>>> res = monitoring.ks_2samp(rng.normal(size=200), rng.normal(0.5, size=300))
+>>> round(res.statistic, 3), round(res.pvalue, 4) < 0.01
+(0.168, True)
+"""
+
+from mlcourse.monitoring.ks import KSResult, ks_2samp
+from mlcourse.monitoring.monitor import Monitor, Retraining, RetrainPolicy
+from mlcourse.monitoring.plots import plot_drift_over_time, plot_performance
+from mlcourse.monitoring.report import DriftReport, compare_feature
+from mlcourse.monitoring.simulate import Batch, Production, simulate_production
+from mlcourse.monitoring.stats import (
+    PSI_EPS,
+    Chi2Result,
+    bin_fractions,
+    category_counts,
+    category_fractions,
+    chi2_contingency,
+    chi_square_test,
+    expected_freq,
+    jensenshannon,
+    psi,
+    psi_from_fractions,
+    quantile_bins,
+    rel_entr,
+)
+
+__all__ = [
+    "PSI_EPS",
+    "Batch",
+    "Chi2Result",
+    "DriftReport",
+    "KSResult",
+    "Monitor",
+    "Production",
+    "RetrainPolicy",
+    "Retraining",
+    "bin_fractions",
+    "category_counts",
+    "category_fractions",
+    "chi2_contingency",
+    "chi_square_test",
+    "compare_feature",
+    "expected_freq",
+    "jensenshannon",
+    "ks_2samp",
+    "plot_drift_over_time",
+    "plot_performance",
+    "psi",
+    "psi_from_fractions",
+    "quantile_bins",
+    "rel_entr",
+    "simulate_production",
+]

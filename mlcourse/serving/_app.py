@@ -1,0 +1,269 @@
+"""``create_app``: a FastAPI service around a :class:`ModelBundle`.
+
+Routes
+------
+``GET /health``    ``{"status": "ok", "name": ..., "version": ...}``: the model is loaded and answering
+                   (Kubernetes' readiness and liveness probes, Docker's HEALTHCHECK).
+``GET /metadata``  the bundle's metadata: schema, metrics, versions, hashes.
+``POST /predict``  ``{"records": [{feature: value, ...}, ...]}`` (a batch of 1 to ``max_batch`` rows)
+                   or ``{"record": {feature: value, ...}}`` (one row). Answers ``predictions`` (or
+                   ``prediction``), and for classifiers ``probabilities`` with their ``classes``.
+``GET /metrics``   request counts by route and status, latency histograms and rows scored, in
+                   Prometheus' text format.
+
+Every rejected request gets a JSON body ``{"message": str, "detail": [{"loc", "msg", "type"}]}``
+whose ``loc`` names the field: 400 for a body that is not JSON, 413 for too many records or too
+many bytes, 422 for a body of the wrong shape or a record that fails the schema (missing or unknown
+field, wrong type, NaN or infinity, out of range).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from mlcourse.serving._bundle import ModelBundle
+from mlcourse.serving._metrics import Counter, Gauge, Histogram, Registry
+from mlcourse.serving._schema import SchemaValidationError, format_errors, validate_records
+
+#: A body this much larger than ``max_body_bytes`` is not even read to the end: the connection closes.
+_DRAIN_FACTOR = 16
+
+
+def _error(status: int, errors: list[dict[str, Any]], message: str | None = None) -> JSONResponse:
+    return JSONResponse({"message": message or format_errors(errors), "detail": errors}, status_code=status)
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or ``None`` when it is longer than ``limit`` bytes.
+
+    An oversized body is still read (and dropped) up to a hard cap, so that the client, which may
+    still be sending, receives the 413 instead of a broken connection.
+    """
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+        elif size > _DRAIN_FACTOR * limit:
+            break
+    return b"".join(chunks) if size <= limit else None
+
+
+class _MetricsMiddleware:
+    """Counts every HTTP request by route and status and times it (pure ASGI: no per-request task)."""
+
+    def __init__(self, app: Any, requests_total: Counter, latency: Histogram, paths: set[str]):
+        self.app, self.requests_total, self.latency, self.paths = app, requests_total, latency, paths
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_status(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            # Unknown paths share one label: a scanner must not create a time series per URL.
+            path = scope["path"] if scope["path"] in self.paths else "other"
+            self.requests_total.inc((scope["method"], path, str(status)))
+            self.latency.observe((path,), time.perf_counter() - start)
+
+
+def _request_schema(bundle: ModelBundle, max_batch: int) -> dict[str, Any]:
+    """The /predict body as JSON Schema, for the interactive docs at /docs."""
+    record = bundle.validator.json_schema()["$defs"]["Record"]
+    return {
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {"records": {"type": "array", "items": record, "minItems": 1, "maxItems": max_batch}},
+                "required": ["records"],
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "properties": {"record": record},
+                "required": ["record"],
+                "additionalProperties": False,
+            },
+        ]
+    }
+
+
+def create_app(bundle: ModelBundle, *, max_batch: int = 1000, max_body_bytes: int = 8 * 2**20) -> FastAPI:
+    """A FastAPI application that serves ``bundle``.
+
+    Parameters
+    ----------
+    bundle : ModelBundle
+    max_batch : int, default=1000
+        Most records one ``POST /predict`` may carry (more: 413).
+    max_body_bytes : int, default=8 MiB
+        Largest request body accepted (more: 413, without parsing it).
+
+    Returns
+    -------
+    app : fastapi.FastAPI
+        Run it with uvicorn (``mlcourse serve BUNDLE``) or test it with ``fastapi.testclient.TestClient``.
+
+    Examples
+    --------
+    >>> from fastapi.testclient import TestClient            # doctest: +SKIP
+    >>> client = TestClient(create_app(bundle))               # doctest: +SKIP
+    >>> client.post("/predict", json={"record": {"x": 2.5}}).json()["prediction"]  # doctest: +SKIP
+    1
+    """
+    if not isinstance(bundle, ModelBundle):
+        raise TypeError(f"bundle must be a ModelBundle, got {type(bundle).__name__}")
+    for arg, value in (("max_batch", max_batch), ("max_body_bytes", max_body_bytes)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{arg} must be a positive integer, got {value!r}")
+    meta = bundle.metadata
+    name, version = meta["name"], meta["version"]
+    schema = bundle.feature_schema
+    classes = bundle.classes if bundle.has_proba else None
+
+    registry = Registry()
+    requests_total = registry.add(
+        Counter(
+            "mlcourse_requests_total",
+            "HTTP requests handled, by method, route and status code.",
+            ["method", "path", "status"],
+        )
+    )
+    latency = registry.add(
+        Histogram("mlcourse_request_duration_seconds", "Time from request to response, by route.", ["path"])
+    )
+    rows_total = registry.add(Counter("mlcourse_predictions_total", "Rows scored by the model.", ["name", "version"]))
+    info = registry.add(Gauge("mlcourse_model_info", "The model being served (always 1).", ["name", "version"]))
+    info.set((name, version), 1)
+
+    app = FastAPI(
+        title=f"{name} (version {version})",
+        version=version,
+        description=meta.get("description") or "A model served by mlcourse.",
+    )
+    app.state.bundle = bundle
+    app.state.registry = registry
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        """Liveness and readiness: the model is loaded and the server answers."""
+        return {"status": "ok", "name": name, "version": version}
+
+    @app.get("/metadata")
+    async def metadata() -> dict[str, Any]:
+        """The bundle's metadata: feature schema, metrics, library versions, hashes."""
+        return meta
+
+    @app.get("/metrics", response_class=PlainTextResponse)
+    async def metrics() -> Response:
+        """Request counts, latency histograms and rows scored, in Prometheus text format."""
+        return Response(registry.render(), media_type=Registry.CONTENT_TYPE)
+
+    @app.post(
+        "/predict",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _request_schema(bundle, max_batch)}},
+            }
+        },
+    )
+    async def predict(request: Request) -> Response:
+        """Score one record (``{"record": {...}}``) or a batch (``{"records": [...]}``)."""
+        body = await _read_body(request, max_body_bytes)
+        if body is None:
+            return _error(
+                413,
+                [{"loc": [], "msg": "body too large", "type": "too_large"}],
+                f"request body is larger than {max_body_bytes} bytes; send fewer records per request",
+            )
+        try:
+            payload = json.loads(body)
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError; [[[[... nests too deep
+            return _error(
+                400,
+                [{"loc": [], "msg": f"invalid JSON: {exc}", "type": "json_invalid"}],
+                f"request body is not valid JSON: {exc}",
+            )
+        if not isinstance(payload, dict) or len(payload) != 1 or not ({"records", "record"} & set(payload)):
+            return _error(
+                422,
+                [{"loc": [], "msg": "expected one key, 'records' or 'record'", "type": "body_shape"}],
+                'the body must be {"records": [{...}, ...]} or {"record": {...}}',
+            )
+        single = "record" in payload
+        records = [payload["record"]] if single else payload["records"]
+        if not isinstance(records, list) or not records:
+            return _error(
+                422, [{"loc": ["records"], "msg": "must be a non-empty list of objects", "type": "list_type"}]
+            )
+        if len(records) > max_batch:
+            return _error(
+                413,
+                [{"loc": ["records"], "msg": f"{len(records)} records; at most {max_batch}", "type": "too_long"}],
+                f"records: {len(records)} records in one request; at most {max_batch}, split the batch",
+            )
+        try:
+            rows = validate_records(records, schema, validator=bundle.validator)
+        except SchemaValidationError as exc:
+            errors = exc.errors
+            if single:  # [0, field] -> [record, field]
+                errors = [{**e, "loc": ["record", *e["loc"][1:]]} for e in errors]
+            else:
+                errors = [{**e, "loc": ["records", *e["loc"]]} for e in errors]
+            return _error(422, errors[:50], format_errors(errors))
+        try:
+            y_pred, y_proba = bundle.predict_with_proba(bundle._input_from_rows(rows))
+        except Exception as exc:  # the model itself failed: a server error, but say what happened
+            return _error(
+                500,
+                [{"loc": [], "msg": str(exc)[:500], "type": type(exc).__name__}],
+                f"the model failed on this input: {type(exc).__name__}",
+            )
+        rows_total.inc((name, version), len(rows))
+        out: dict[str, Any] = {"name": name, "version": version}
+        if single:
+            out["prediction"] = y_pred.tolist()[0]
+            if y_proba is not None:
+                out["probabilities"], out["classes"] = y_proba[0].tolist(), classes
+        else:
+            out["predictions"] = y_pred.tolist()
+            if y_proba is not None:
+                out["probabilities"], out["classes"] = y_proba.tolist(), classes
+        return Response(json.dumps(out, allow_nan=False), media_type="application/json")
+
+    paths = {route.path for route in app.routes}
+    app.add_middleware(_MetricsMiddleware, requests_total=requests_total, latency=latency, paths=paths)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """App factory for ``uvicorn --factory`` (used by ``mlcourse serve --workers N``).
+
+    Reads ``MLCOURSE_BUNDLE`` (folder), and optionally ``MLCOURSE_BUNDLE_SHA256``, ``MLCOURSE_MAX_BATCH``
+    and ``MLCOURSE_TRUSTED_FACTORIES`` (comma-separated).
+    """
+    directory = os.environ.get("MLCOURSE_BUNDLE")
+    if not directory:
+        raise RuntimeError("MLCOURSE_BUNDLE is not set: it must name a model bundle folder")
+    factories = [f for f in os.environ.get("MLCOURSE_TRUSTED_FACTORIES", "").split(",") if f]
+    bundle = ModelBundle.load(
+        directory, expected_sha256=os.environ.get("MLCOURSE_BUNDLE_SHA256") or None, factories=factories
+    )
+    return create_app(bundle, max_batch=int(os.environ.get("MLCOURSE_MAX_BATCH", "1000")))
