@@ -22,6 +22,8 @@ MODULE_NAMES = {
     "scikit-learn": "sklearn",
     "pytest-xdist": "xdist",
     "pyyaml": "yaml",
+    "mlflow-skinny": "mlflow",
+    "prometheus-client": "prometheus_client",
 }
 
 #: The bundled scikit-learn datasets every lesson may use, with their (n_samples, n_features).
