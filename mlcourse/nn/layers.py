@@ -17,6 +17,7 @@ autograd's to rounding error (``tests/test_nn.py``). Two conventions differ from
 from __future__ import annotations
 
 import itertools
+from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
@@ -46,7 +47,7 @@ def _as_float_array(name, X, dtype=None):
     return X
 
 
-class Module:
+class Module(ABC):
     """Base class of every layer: ``forward``, ``backward``, parameters and their gradients.
 
     A layer with parameters lists their attribute names in ``_param_names`` (e.g. ``("W", "b")``);
@@ -64,13 +65,15 @@ class Module:
     _cache_names: tuple[str, ...] = ()
     training: bool = True
 
+    @abstractmethod
     def forward(self, X):
         """The layer's output for a batch ``X``; caches what :meth:`backward` needs."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def backward(self, grad):
         """Given ``dL/d(output)``, store the parameters' gradients and return ``dL/d(input)``."""
-        raise NotImplementedError
+        ...
 
     def __call__(self, X):
         return self.forward(X)

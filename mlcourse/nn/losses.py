@@ -9,19 +9,21 @@ starts.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 from mlcourse.nn.layers import _as_float_array
 
 
-class Loss:
+class Loss(ABC):
     """Base class: ``loss = loss_fn(y_pred, y)`` (a float), then ``loss_fn.backward()`` for ``dL/dy_pred``."""
 
-    def forward(self, y_pred, y) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def forward(self, y_pred, y) -> float: ...
 
-    def backward(self) -> np.ndarray:
-        raise NotImplementedError
+    @abstractmethod
+    def backward(self) -> np.ndarray: ...
 
     def __call__(self, y_pred, y) -> float:
         return self.forward(y_pred, y)
