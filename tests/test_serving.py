@@ -780,3 +780,14 @@ def test_serve_help_lists_the_options(capsys):
     for option in ("--host", "--port", "--workers", "--sha256", "--trust-factory", "BUNDLE"):
         assert option in out
     assert "--fd" not in out
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_a_non_finite_metric_is_refused_naming_it(bad):
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]})
+    y = [0, 0, 1, 1]
+    with pytest.raises(ValueError, match=r"metrics\['auc'\] must be a finite number"):
+        ModelBundle.from_model(LogisticRegression().fit(X, y), X, y, metrics={"auc": bad})

@@ -83,6 +83,9 @@ def _jsonable_metrics(metrics: Any) -> dict[str, float]:
             or not isinstance(value, (int, float, np.number))
         ):
             raise TypeError(f"metrics must map str to numbers; {key!r}: {value!r} does not")
+        if not np.isfinite(value):
+            # JSON has no NaN or infinity; fail here, naming the metric, rather than in save().
+            raise ValueError(f"metrics[{key!r}] must be a finite number, got {value!r}")
         out[key] = float(value)
     return out
 
