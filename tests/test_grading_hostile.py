@@ -225,3 +225,10 @@ def test_every_submission_gets_result_files_and_a_gradebook_row(graded):
     for student in students:
         assert (graded / "out" / student / "results.json").is_file()
         assert (graded / "out" / student / "feedback.md").is_file()
+
+
+def test_a_half_finished_question_keeps_the_credit_it_earned(graded):
+    data = result(graded, "half_stub")
+    q4 = data["by_name"]["test_q4_clip"]
+    assert q4["score"] == 1.0, q4
+    assert "NotImplementedError" in q4["output"]

@@ -245,7 +245,10 @@ def _run_test(question: Question, session: _Session, setup_ns: dict, result: Que
         result.outcome = "timeout" if exc.reply.status == "timeout" else "crashed"
         result.message = f"calling your code from the {part} tests failed: {exc.reply.describe()}"
     except NotImplementedError:
-        result.outcome, result.message = "not attempted", "not attempted (your code raises NotImplementedError)"
+        if awards:  # one part answered, another still a stub: keep the credit already earned
+            result.outcome, result.message = "failed", "part of this question raises NotImplementedError"
+        else:
+            result.outcome, result.message = "not attempted", "not attempted (your code raises NotImplementedError)"
     except AssertionError as exc:
         hint = str(exc).strip()
         if part == "hidden":
