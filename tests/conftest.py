@@ -54,3 +54,30 @@ def pyproject() -> dict:
             "optional-dependencies": {"dev": [r.split(";")[0] for r in reqs if "extra ==" in r]},
         }
     }
+
+
+CHECK_ESTIMATOR_SCRIPT = """
+import json, warnings
+from sklearn.utils.estimator_checks import check_estimator
+import mlcourse.{module} as module
+warnings.simplefilter("ignore")
+results = check_estimator(module.{expression}, on_fail=None, on_skip=None)
+print(json.dumps([[r["check_name"], r["status"], str(r["exception"])[:500]] for r in results]))
+"""
+
+
+def check_estimator_in_subprocess(module: str, expression: str) -> list[list[str]]:
+    """scikit-learn's ``check_estimator`` on ``mlcourse.<module>.<expression>``: ``[name, status, exception]`` rows.
+
+    It runs in a fresh interpreter with SCIPY_ARRAY_API=1, which must be set before scipy is
+    imported: without it scikit-learn skips its array-API check, and the target is no skipped check.
+    """
+    import json
+    import os
+    import subprocess
+
+    code = CHECK_ESTIMATOR_SCRIPT.format(module=module, expression=expression)
+    env = {**os.environ, "SCIPY_ARRAY_API": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -5,8 +5,6 @@ scikit-learn estimators (accuracy, stopping rules, check_estimator with no check
 from __future__ import annotations
 
 import copy
-import json
-import os
 import pickle
 import subprocess
 import sys
@@ -28,7 +26,7 @@ from sklearn.preprocessing import StandardScaler
 
 from mlcourse import nn, optim
 from mlcourse.nn import MLPClassifier, MLPRegressor
-from tests.conftest import REPO
+from tests.conftest import REPO, check_estimator_in_subprocess
 
 TOL = 1e-10  # float64 parity with torch: same maths, so only rounding differs
 ACTIVATIONS = ["relu", "tanh", "sigmoid"]
@@ -597,16 +595,6 @@ def test_importing_mlcourse_nn_needs_numpy_only():
 
 # --- scikit-learn's own checks -----------------------------------------------------------------
 
-CHECK_SCRIPT = """
-import json, warnings
-from sklearn.utils.estimator_checks import check_estimator
-from mlcourse import nn
-warnings.simplefilter("ignore")
-estimator = getattr(nn, "{name}")(hidden_layer_sizes=(16,), lr=0.01, max_epochs=50)
-results = check_estimator(estimator, on_fail=None, on_skip=None)
-print(json.dumps([[r["check_name"], r["status"], str(r["exception"])[:500]] for r in results]))
-"""
-
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["MLPClassifier", "MLPRegressor"])
@@ -616,12 +604,7 @@ def test_check_estimator_passes_with_nothing_skipped(name):
     A fresh interpreter with SCIPY_ARRAY_API=1 (set before scipy is imported), as in
     ``test_linear_estimator_checks.py``: without it scikit-learn skips its array-API check.
     """
-    env = {**os.environ, "SCIPY_ARRAY_API": "1"}
-    proc = subprocess.run(
-        [sys.executable, "-c", CHECK_SCRIPT.format(name=name)], env=env, cwd=REPO, capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr
-    results = json.loads(proc.stdout.strip().splitlines()[-1])
+    results = check_estimator_in_subprocess("nn", f"{name}(hidden_layer_sizes=(16,), lr=0.01, max_epochs=50)")
     assert len(results) > 40
     not_passed = [r for r in results if r[1] != "passed"]
     assert not not_passed, not_passed
