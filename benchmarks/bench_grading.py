@@ -23,6 +23,7 @@ import nbformat
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from mlcourse.grading import sandbox  # noqa: E402
 from mlcourse.grading.batch import grade_all  # noqa: E402
 from mlcourse.grading.format import BEGIN_SOLUTION, END_SOLUTION, cell_role, split_test  # noqa: E402
 from mlcourse.grading.grade import Options  # noqa: E402
@@ -56,6 +57,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=50, help="submissions to grade (default 50)")
     parser.add_argument("--jobs", type=int, default=2, help="parallel graders (default 2)")
+    parser.add_argument(
+        "--sandbox", default="auto", choices=["auto", "bwrap", "namespaces"], help="sandbox engine, as root"
+    )
     args = parser.parse_args()
     source_path = REPO / "solutions" / "05_evaluation.ipynb"
     if not source_path.is_file():
@@ -83,14 +87,16 @@ def main() -> int:
             list(pool.map(_bare_run, [str(bare_nb)] * n_bare))
             bare_wall = (time.perf_counter() - start) / n_bare
         start = time.perf_counter()
-        rows = grade_all(source_path, [inbox], out, jobs=args.jobs, options=Options(timeout=30), progress=True)
+        options = Options(timeout=30, engine=args.sandbox)
+        rows = grade_all(source_path, [inbox], out, jobs=args.jobs, options=options, progress=True)
         wall = time.perf_counter() - start
     per = [r["execution_time"] for r in rows]
     by_kind: dict[str, list[float]] = {}
     for r in rows:
         by_kind.setdefault(r["student"].split("_", 1)[1], []).append(r["score"])
     bare_s = statistics.median(bare)
-    print(f"assignment: {source_path.relative_to(REPO)}; {args.n} submissions, --jobs {args.jobs}")
+    engine = sandbox.engine(args.sandbox)[0]
+    print(f"assignment: {source_path.relative_to(REPO)}; {args.n} submissions, --jobs {args.jobs}, sandbox: {engine}")
     print(f"bare nbclient run of a correct submission, one at a time: {bare_s:.2f} s (median of 3)")
     print(
         f"grading time of one submission (its execution_time): {statistics.median(per):.2f} s median, "

@@ -61,13 +61,18 @@ def _grade(args: argparse.Namespace) -> int:
     from mlcourse.grading.batch import grade_all, print_summary
     from mlcourse.grading.format import FormatError
     from mlcourse.grading.grade import Options
+    from mlcourse.grading.sandbox import SandboxUnavailable
 
     if not args.assignment.is_file():
         args.parser.error(f"--assignment: no such file: {args.assignment}")
     if args.jobs < 1 or args.timeout <= 0 or args.total_timeout <= 0 or args.memory < 0:
         args.parser.error("--jobs, --timeout and --total-timeout must be positive, --memory >= 0")
     options = Options(
-        timeout=args.timeout, total_timeout=args.total_timeout, memory_mb=args.memory or None, sandbox=True
+        timeout=args.timeout,
+        total_timeout=args.total_timeout,
+        memory_mb=args.memory or None,
+        sandbox=True,
+        engine=args.sandbox,
     )
     try:
         rows = grade_all(
@@ -79,6 +84,9 @@ def _grade(args: argparse.Namespace) -> int:
             force=args.force,
             progress=not args.quiet,
         )
+    except SandboxUnavailable as exc:
+        print(f"mlcourse grade: {exc}", file=sys.stderr)
+        return 2
     except (FormatError, ValueError) as exc:
         args.parser.error(str(exc))
     print_summary(rows)
@@ -183,8 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
         "grade",
         help="grade a folder of submissions (instructors)",
         description="Grade submissions against an assignment source, hidden tests included. Each submission "
-        "runs in its own limited kernel (as an unprivileged user when run as root); writes "
-        "OUT/<student>/results.json (Gradescope format), OUT/<student>/feedback.md and OUT/gradebook.csv.",
+        "runs in its own limited kernel; as root, in a sandbox (a fresh unprivileged user, an allowlisted "
+        "read-only filesystem, its own pid and network namespaces). Writes OUT/<student>/results.json "
+        "(Gradescope format), OUT/<student>/feedback.md, OUT/gradebook.csv and the instructor's logs in OUT/.logs.",
     )
     p.add_argument(
         "--assignment",
@@ -214,6 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=2048,
         metavar="MB",
         help="memory (address space) limit per kernel in MiB; 0 for none (default 2048)",
+    )
+    p.add_argument(
+        "--sandbox",
+        choices=["auto", "bwrap", "namespaces"],
+        default="auto",
+        help="sandbox engine when root: bubblewrap if installed, else mlcourse's own (default auto; "
+        "`mlcourse doctor` says which)",
     )
     p.add_argument("--force", action="store_true", help="regrade students who already have results")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -134,7 +134,8 @@ def doctor(
 
     Checks the Python version, that every dependency imports and satisfies ``pyproject.toml``
     (a version other than the tested one in ``requirements.lock`` is a warning), that a Jupyter
-    kernel starts and runs a cell with this environment, and that the bundled datasets load.
+    kernel starts and runs a cell with this environment, that the bundled datasets load, and which
+    sandbox ``mlcourse grade`` would use (bubblewrap, mlcourse's own namespaces, or none when not root).
 
     Parameters
     ----------
@@ -166,6 +167,7 @@ def doctor(
         report.checks.append(_check_kernel())
     if datasets:
         report.checks.append(_check_datasets())
+    report.checks.append(_check_sandbox())
     if verbose:
         print(report.table(), file=file or sys.stdout)
     return report
@@ -254,6 +256,22 @@ def _check_kernel(timeout: float = 60) -> Check:
     if len(text) < 2 or str(Path(text[1]).resolve()) != ours:
         return Check(name, "FAIL", "kernel imports another mlcourse", "this environment", fix)
     return Check(name, "ok", "python3", "runs a cell")
+
+
+def _check_sandbox() -> Check:
+    """Which sandbox ``mlcourse grade`` would put student code in here, and why (never a failure:
+    only instructors grade, and only as root is there a sandbox to build)."""
+    from mlcourse.grading import sandbox
+
+    try:
+        name, why = sandbox.engine()
+    except sandbox.SandboxUnavailable as exc:
+        return Check("grading sandbox", "warn", "unavailable", "bwrap or namespaces", str(exc))
+    unsafe = sandbox.unsafe_import_paths() if name != "none" else []
+    if unsafe:
+        fix = f"{', '.join(unsafe)} on Python's import path can be written by other users: fix its permissions"
+        return Check("grading sandbox", "warn", f"{name}, refused", "no writable import path", fix)
+    return Check("grading sandbox", "ok", name, why[:60])
 
 
 def _check_datasets() -> Check:

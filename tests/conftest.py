@@ -33,6 +33,31 @@ def _import_every_mlcourse_module() -> None:
 _import_every_mlcourse_module()
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Once the whole run is over (in the xdist controller): no process of a sandbox uid is left.
+
+    Every grading kernel runs as a uid of its own from :data:`mlcourse.grading.sandbox.UID_LOW` up;
+    a process of such a uid still alive (or an unreaped zombie) after the run means a kernel escaped
+    its kill. That fails the run.
+    """
+    if hasattr(session.config, "workerinput"):
+        return
+    import time
+
+    from mlcourse.grading import sandbox
+
+    for _ in range(50):  # a kernel killed at the very end may take a moment to be reaped
+        left = sandbox.leftover_processes()
+        if not left:
+            return
+        time.sleep(0.1)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    message = f"processes of sandbox uids are left after the run (pid, uid, state): {left}"
+    if reporter is not None:
+        reporter.write_line(f"FAILED {message}", red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
+import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mlcourse.grading import award, codec
 from mlcourse.grading.grade import free_names
@@ -63,6 +67,57 @@ def test_objects_are_refused_or_become_handles():
 def test_anything_but_the_wire_format_is_rejected(text):
     with pytest.raises(ValueError):
         codec.loads(text)
+
+
+DTYPES = ["<f8", "<i8", "|b1", "<U4", "<U250000", "<U999999999", "|O", "V8", "<c16", "i4,i4", "<f16", 7, None]
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(), st.text(max_size=5))
+SHAPES = st.lists(st.one_of(st.integers(-3, 2**40), st.booleans(), st.text(max_size=2)), max_size=4)
+TAGGED = st.one_of(
+    st.builds(
+        lambda d, s, f: {"__ndarray__": [d, s, f]}, st.sampled_from(DTYPES), SHAPES, st.lists(SCALARS, max_size=6)
+    ),
+    st.builds(lambda d, v: {"__npscalar__": [d, v]}, st.sampled_from(DTYPES), SCALARS),
+    st.builds(lambda v: {"__float__": v}, st.sampled_from(["nan", "inf", "-inf", "oops", 1])),
+    st.builds(lambda v: {"__ref__": v}, SCALARS),
+    st.builds(lambda k: {k: 1}, st.text(max_size=10)),
+)
+WIRE = st.recursive(
+    st.one_of(SCALARS, TAGGED),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.builds(lambda v: {"__tuple__": v}, st.lists(inner, max_size=4)),
+        st.builds(lambda v: {"__dict__": v}, st.lists(st.lists(inner, min_size=1, max_size=3), max_size=3)),
+        st.dictionaries(st.sampled_from(["__ndarray__", "__tuple__", "x"]), inner, max_size=2),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(WIRE)
+def test_the_decoder_takes_any_json_with_bounded_memory_and_only_codec_errors(data):
+    text = json.dumps(data)
+    tracemalloc.start()
+    try:
+        codec.loads(text)
+    except codec.CodecError:
+        pass
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peak < 2 * codec.MAX_DECODED_BYTES
+
+
+def test_a_reply_over_the_budget_is_refused_before_allocation():
+    tracemalloc.start()
+    try:
+        for dtype, n in (("<U250000", 3000), ("<U16384", 3000), ("<f8", 10_000_000)):
+            with pytest.raises(codec.CodecError):
+                codec.loads(json.dumps({"__ndarray__": [dtype, [n], ["a"] * min(n, 3000)]}))
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peak < 32 * 2**20
 
 
 def test_free_names_of_test_code():

@@ -39,7 +39,7 @@ def test_results_feedback_gradebook_resume_and_force(submissions, tmp_path, caps
     assert {"score", "execution_time", "tests", "output", "visibility"} <= set(results)
     assert results["score"] == 9.0 and results["execution_time"] > 0
     for test in results["tests"]:
-        assert set(test) == {"name", "score", "max_score", "status", "output", "visibility"}
+        assert set(test) == {"name", "score", "max_score", "status", "output", "output_format", "visibility"}
         assert test["status"] == "passed" and test["score"] == test["max_score"]
     assert "All tests passed, hidden tests included" in results["output"]
 

@@ -7,74 +7,21 @@ import json
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
 
+from mlcourse.grading import sandbox
 from mlcourse.grading.format import Assignment, load_assignment
 from mlcourse.grading.grade import Options, grade_file
-from mlcourse.grading.kernel import can_drop_privileges
+from mlcourse.grading.inbox import Submission, collect, read_notebook
 from mlcourse.grading.release import write_atomic
-from mlcourse.grading.report import gradebook_csv, summary_table, write_submission
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One student's notebook (``path`` may be None: a folder with no notebook in it)."""
-
-    student: str
-    path: Path | None
-    root: Path
-
-
-def collect(paths: list[Path], assignment: Assignment) -> list[Submission]:
-    """Submissions from notebook files and folders.
-
-    A folder holding ``<assignment name>.ipynb`` is one student's (its name is the id); any other folder
-    holds notebooks (``<student>.ipynb``) or one folder per student.
-
-    Raises
-    ------
-    ValueError
-        A path does not exist, or two submissions share a student id.
-    """
-    found: list[Submission] = []
-    for path in paths:
-        if path.is_file():
-            found.append(Submission(path.stem, path, path))
-        elif path.is_dir() and (path / f"{assignment.name}.ipynb").is_file():
-            # One student's folder (an LMS download, Gradescope's /autograder/submission): id = folder name.
-            found.append(Submission(path.resolve().name, path / f"{assignment.name}.ipynb", path))
-        elif path.is_dir():
-            for child in sorted(path.iterdir()):
-                if child.name.startswith("."):
-                    continue
-                if child.is_file() and child.suffix == ".ipynb":
-                    found.append(Submission(child.stem, child, path))
-                elif child.is_dir():
-                    found.append(Submission(child.name, _pick(child, assignment), path))
-        else:
-            raise ValueError(f"SUBMISSIONS: no such file or folder: {path}")
-    ids = [s.student for s in found]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise ValueError(f"SUBMISSIONS: student ids used twice: {', '.join(dupes)}")
-    return found
-
-
-def _pick(folder: Path, assignment: Assignment) -> Path | None:
-    notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-    if len(notebooks) == 1:
-        return notebooks[0]
-    named = [p for p in notebooks if p.stem == assignment.name]
-    return named[0] if len(named) == 1 else None
+from mlcourse.grading.report import gradebook_csv, plain, summary_table, write_submission
 
 
 def _digest(path: Path | None) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest() if path else ""
-    except OSError:
-        return ""
+    raw, problem = read_notebook(path) if path else (b"", "none")
+    return "" if problem else hashlib.sha256(raw).hexdigest()
 
 
 def _done(out: Path, sub: Submission, assignment: Assignment) -> dict | None:
@@ -93,7 +40,7 @@ def _grade_one(assignment: Assignment, sub: Submission, options: Options, protec
 
         questions = [QuestionResult(q.name, q.points) for q in assignment.questions]
         result = SubmissionResult(sub.student, assignment.name, assignment.digest, "", INVALID, questions)
-        result = _invalid(result, "no single notebook found in the student's folder", 0.0)
+        result = _invalid(result, sub.problem, 0.0)
         result.execution_time = 0.0
     else:
         result = grade_file(assignment, sub.path, student=sub.student, options=options, protect=protect)
@@ -140,13 +87,31 @@ def grade_all(
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
     assignment = load_assignment(source)
+    if options.sandbox:
+        requested = "auto" if options.engine == "none" else options.engine
+        engine, _why = sandbox.engine(requested)  # SandboxUnavailable: refuse before any student code runs
+        options = replace(options, engine=engine)
+        unsafe = sandbox.unsafe_import_paths() if engine != "none" else []
+        if unsafe:
+            raise sandbox.SandboxUnavailable(
+                f"refusing to grade as root: {', '.join(unsafe)} (on Python's import path) can be written by "
+                "users other than root, so a kernel could plant code there that root would run; fix its permissions"
+            )
+    source_path = Path(source).resolve()
+    if options.sandbox and options.engine != "none":
+        shown = [r for r in sandbox.python_roots() if Path(r) in source_path.parents]
+        if shown:
+            raise sandbox.SandboxUnavailable(
+                f"refusing to grade: the assignment source is inside {shown[0]}, which every kernel can read; "
+                "keep it outside the Python installation and the mlcourse package"
+            )
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
-    subs = collect([Path(p) for p in submissions], assignment)
-    protect = [Path(source).resolve(), out, *{s.root.resolve() for s in subs}]
-    git = next((p / ".git" for p in Path(source).resolve().parents if (p / ".git").exists()), None)
+    subs = collect([Path(p) for p in submissions], assignment.name)
+    protect = [source_path, source_path.parent, out, out.parent, Path.home(), *{s.root.resolve() for s in subs}]
+    git = next((p / ".git" for p in source_path.parents if (p / ".git").exists()), None)
     if git is not None:
-        protect.append(git)
+        protect += [git, git.parent / "solutions"]
     rows: dict[str, dict] = {}
     todo = []
     for sub in subs:
@@ -155,7 +120,7 @@ def grade_all(
             rows[sub.student] = stored
         else:
             todo.append(sub)
-    if options.sandbox and not can_drop_privileges():
+    if options.sandbox and options.engine == "none":
         print(
             "WARNING: not running as root, so submissions cannot be sandboxed: student code runs as "
             f"{os.environ.get('USER', 'you')} and can read the assignment source, other submissions and "
@@ -170,7 +135,7 @@ def grade_all(
         for note in row.get("notes", []):
             if note not in notes_seen:
                 notes_seen.add(note)
-                print(f"{row['student']}: {note}", file=sys.stderr)
+                print(plain(f"{row['student']}: {note}"), file=sys.stderr)
 
     notes_seen: set[str] = set()
     bar = _bar(len(subs), len(subs) - len(todo), progress)

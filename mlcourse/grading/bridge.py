@@ -40,14 +40,18 @@ class ProtocolError(Exception):
     """The kernel answered with something that is not a valid reply."""
 
 
-def bootstrap_code(forbidden: tuple[str, ...]) -> str:
-    """Code that installs the agent in a fresh kernel (run before any cell)."""
+def bootstrap_code(forbidden: tuple[str, ...], setup_names: frozenset[str] = frozenset()) -> str:
+    """Code that installs the agent in a fresh kernel (run before any cell).
+
+    ``setup_names`` are the names the assignment's setup cells bind: what they hold is the author's
+    choice, so the agent does not count it against the student.
+    """
     return (
         "import sys as _mlc_sys, types as _mlc_types\n"
         "_mlc_m = _mlc_types.ModuleType('_mlcourse_agent')\n"
         f"exec(compile({AGENT_SOURCE!r}, '<mlcourse agent>', 'exec'), _mlc_m.__dict__)\n"
         "_mlc_sys.modules['_mlcourse_agent'] = _mlc_m\n"
-        f"_mlc_m.install({list(forbidden)!r})\n"
+        f"_mlc_m.install({list(forbidden)!r}, {sorted(setup_names)!r})\n"
         "del _mlc_sys, _mlc_types, _mlc_m\n"
     )
 

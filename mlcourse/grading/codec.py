@@ -25,8 +25,13 @@ import json
 import math
 from typing import Any
 
-#: numpy dtype kinds that cross the boundary: bool, signed/unsigned int, float, unicode, bytes.
+#: numpy dtype kinds that cross the boundary: bool, signed/unsigned int, float, unicode.
 ARRAY_KINDS = "biufU"
+#: Bounds checked before anything is allocated: bytes per array element (a string of 16,384
+#: characters), elements per array, and bytes one reply may decode to in all.
+MAX_ITEMSIZE = 64 * 2**10
+MAX_ELEMENTS = 16 * 2**20
+MAX_DECODED_BYTES = 64 * 2**20
 
 
 class NotPlainData(TypeError):
@@ -81,13 +86,72 @@ def to_wire(value: Any, refs: Any = None, _depth: int = 0) -> Any:
     raise NotPlainData(f"{t.__name__} is not plain data")
 
 
-def _tag(obj: dict, ref: Any) -> Any:
+class CodecError(ValueError):
+    """Wire data that is malformed, or that would decode to more than the reply's budget."""
+
+
+class _Budget:
+    """Bytes a reply may still decode to; charged *before* anything is allocated."""
+
+    def __init__(self, limit: int):
+        self.left = limit
+
+    def take(self, n: int) -> None:
+        if n > self.left:
+            raise CodecError(f"wire value decodes to more than {MAX_DECODED_BYTES // 2**20} MB")
+        self.left -= n
+
+
+def _scalar(x: Any) -> bool:
+    return x is None or type(x) in (bool, int, float, str)
+
+
+def _dtype(name: Any) -> Any:
+    import numpy as np
+
+    if type(name) is not str or len(name) > 16:
+        raise CodecError("malformed wire value: a dtype is a short string")
+    try:
+        dtype = np.dtype(name)
+    except (TypeError, ValueError):
+        raise CodecError(f"malformed wire value: unknown dtype {name[:16]!r}") from None
+    if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        raise CodecError(f"malformed wire value: dtype {name!r} is not allowed")
+    if not 0 < dtype.itemsize <= MAX_ITEMSIZE:
+        raise CodecError(f"malformed wire value: {name!r} is wider than {MAX_ITEMSIZE} bytes per element")
+    return dtype
+
+
+def _array(body: list, budget: _Budget) -> Any:
+    import numpy as np
+
+    if len(body) != 3 or type(body[1]) is not list or type(body[2]) is not list or len(body[1]) > 32:
+        raise CodecError("malformed wire value: an array is [dtype, shape, flat data]")
+    dtype = _dtype(body[0])
+    count = 1
+    for n in body[1]:
+        if type(n) is not int or not 0 <= n <= MAX_ELEMENTS:
+            raise CodecError("malformed wire value: bad array shape")
+        count *= n
+        if count > MAX_ELEMENTS:
+            raise CodecError(f"malformed wire value: more than {MAX_ELEMENTS} array elements")
+    flat = body[2]
+    if len(flat) != count or not all(_scalar(x) for x in flat):
+        raise CodecError("malformed wire value: array data does not match its shape")
+    budget.take(count * dtype.itemsize)
+    try:
+        return np.array(flat, dtype=dtype).reshape(tuple(body[1]))
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise CodecError(f"malformed wire value: {type(exc).__name__} in array data") from None
+
+
+def _tag(obj: dict, ref: Any, budget: _Budget) -> Any:
     if len(obj) != 1:
-        raise ValueError("malformed wire value: an object must carry exactly one tag")
+        raise CodecError("malformed wire value: an object must carry exactly one tag")
     ((tag, body),) = obj.items()
     if tag == "__float__":
         if body not in ("nan", "inf", "-inf"):
-            raise ValueError("malformed wire value: bad float")
+            raise CodecError("malformed wire value: bad float")
         return float(body)
     if tag == "__tuple__" and type(body) is list:
         return tuple(body)
@@ -95,33 +159,46 @@ def _tag(obj: dict, ref: Any) -> Any:
         out = {}
         for pair in body:
             if type(pair) is not list or len(pair) != 2:
-                raise ValueError("malformed wire value: bad dict item")
-            out[pair[0]] = pair[1]
+                raise CodecError("malformed wire value: bad dict item")
+            try:
+                out[pair[0]] = pair[1]
+            except TypeError:
+                raise CodecError("malformed wire value: unhashable dict key") from None
         return out
-    if tag in ("__ndarray__", "__npscalar__") and type(body) is list and len(body) in (2, 3):
-        import numpy as np
-
-        dtype = np.dtype(body[0])
-        if dtype.kind not in ARRAY_KINDS:
-            raise ValueError(f"malformed wire value: dtype {dtype} is not allowed")
-        if tag == "__npscalar__":
+    if tag == "__ndarray__" and type(body) is list:
+        return _array(body, budget)
+    if tag == "__npscalar__" and type(body) is list and len(body) == 2 and _scalar(body[1]):
+        dtype = _dtype(body[0])
+        budget.take(dtype.itemsize)
+        try:
             return dtype.type(body[1])
-        shape = tuple(int(n) for n in body[1])
-        return np.array(body[2], dtype=dtype).reshape(shape)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise CodecError(f"malformed wire value: {type(exc).__name__} in a numpy scalar") from None
     if tag == "__ref__" and type(body) is int and ref is not None:
         return ref(body)
-    raise ValueError(f"malformed wire value: unknown tag {tag!r}")
+    raise CodecError(f"malformed wire value: unknown tag {str(tag)[:40]!r}")
 
 
-def from_wire(data: Any, ref: Any = None) -> Any:
-    """Decode JSON-ready tagged data (as parsed by :func:`loads`) back to plain Python values."""
+def from_wire(data: Any, ref: Any = None, _budget: _Budget | None = None) -> Any:
+    """Decode JSON-ready tagged data (as parsed by :func:`loads`) back to plain Python values.
+
+    Raises
+    ------
+    CodecError
+        Malformed data, a dtype that is not allowed, or more than :data:`MAX_DECODED_BYTES` of
+        decoded data (checked before allocating).
+    """
+    budget = _Budget(MAX_DECODED_BYTES) if _budget is None else _budget
     if isinstance(data, dict):
-        return _tag({k: from_wire(v, ref) for k, v in data.items()}, ref)
+        budget.take(64 + 16 * len(data))
+        return _tag({k: from_wire(v, ref, budget) for k, v in data.items()}, ref, budget)
     if isinstance(data, list):
-        return [from_wire(v, ref) for v in data]
+        budget.take(64 + 8 * len(data))
+        return [from_wire(v, ref, budget) for v in data]
     if data is None or type(data) in (bool, int, float, str):
+        budget.take(32 + (len(data) if type(data) is str else 0))
         return data
-    raise ValueError(f"malformed wire value of type {type(data).__name__}")
+    raise CodecError(f"malformed wire value of type {type(data).__name__}")
 
 
 def dumps(value: Any, refs: Any = None) -> str:
@@ -130,18 +207,18 @@ def dumps(value: Any, refs: Any = None) -> str:
 
 
 def loads(text: str, ref: Any = None) -> Any:
-    """Decode a JSON string made by :func:`dumps`; anything else raises ``ValueError``."""
+    """Decode a JSON string made by :func:`dumps`; anything else raises :class:`CodecError`."""
     if not isinstance(text, str):
-        raise ValueError("wire data must be a string")
+        raise CodecError("wire data must be a string")
 
     def no_constants(name: str) -> Any:
-        raise ValueError(f"malformed wire value: bare {name}")
+        raise CodecError(f"malformed wire value: bare {name}")
 
     try:
-        raw = json.loads(text, parse_constant=no_constants)
-    except RecursionError as exc:
-        raise ValueError("wire value nested too deeply") from exc
-    try:
-        return from_wire(raw, ref)
-    except RecursionError as exc:
-        raise ValueError("wire value nested too deeply") from exc
+        return from_wire(json.loads(text, parse_constant=no_constants), ref)
+    except RecursionError:
+        raise CodecError("wire value nested too deeply") from None
+    except CodecError:
+        raise
+    except ValueError as exc:  # json's own errors, ints of more than 4,300 digits
+        raise CodecError(f"malformed wire data: {str(exc)[:200]}") from None

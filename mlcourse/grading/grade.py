@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import builtins
 import hashlib
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,12 +20,12 @@ import mlcourse.grading as grading_pkg
 from mlcourse.grading.bridge import MISSING, Bridge, KernelLost, ProtocolError, StudentError, bootstrap_code
 from mlcourse.grading.format import Assignment, Question, cell_role, nbgrader_meta
 from mlcourse.grading.imports import forbidden_uses
+from mlcourse.grading.inbox import read_notebook, student_id
 from mlcourse.grading.kernel import Kernel, Limits, Reply
 
 #: Submission status values, as written in the gradebook.
 GRADED, TIMEOUT, CRASHED, INVALID = "graded", "timeout", "crashed", "invalid notebook"
 MAX_RESTARTS = 5
-MAX_NOTEBOOK_BYTES = 50 * 2**20
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Options:
     memory_mb: int | None = 2048
     output_bytes: int = 2_000_000
     sandbox: bool = True
+    engine: str = "auto"
 
 
 @dataclass
@@ -68,6 +70,8 @@ class SubmissionResult:
     execution_time: float = 0.0
     message: str = ""
     notes: list[str] = field(default_factory=list)
+    #: What the kernel itself printed, and what the grader saw go wrong: for the instructor only.
+    log: str = field(default="", repr=False)
 
     @property
     def score(self) -> float:
@@ -78,7 +82,9 @@ class SubmissionResult:
         return sum(q.max_score for q in self.questions)
 
     def to_dict(self) -> dict:
+        """Everything but the instructor's log, with ``score`` and ``max_score``."""
         data = asdict(self)
+        del data["log"]
         data.update(score=self.score, max_score=self.max_score)
         return data
 
@@ -143,6 +149,16 @@ def _strip_magics(code: str) -> str:
 
 def free_names(code: str) -> set[str]:
     """Names ``code`` reads but never binds itself (builtins excluded)."""
+    loaded, bound = _names(code)
+    return loaded - bound - set(dir(builtins))
+
+
+def bound_names(code: str) -> set[str]:
+    """Names ``code`` binds (assignments, imports, definitions, arguments)."""
+    return _names(code)[1]
+
+
+def _names(code: str) -> tuple[set[str], set[str]]:
     tree = ast.parse(_strip_magics(code))
     loaded, bound = set(), set()
     for node in ast.walk(tree):
@@ -154,7 +170,7 @@ def free_names(code: str) -> set[str]:
             bound.add(node.name)
         elif isinstance(node, ast.arg):
             bound.add(node.arg)
-    return loaded - bound - set(dir(builtins))
+    return loaded, bound
 
 
 # -- grading ------------------------------------------------------------------------------------
@@ -164,20 +180,22 @@ class _Session:
     def __init__(self, assignment: Assignment, options: Options, protect: list[Path], deadline: float):
         limits = Limits(timeout=options.timeout, memory_mb=options.memory_mb, output_bytes=options.output_bytes)
         limits.cpu_seconds = int(options.total_timeout) + 30
-        self.kernel = Kernel(limits, sandbox=options.sandbox, protect=protect)
+        self.kernel = Kernel(limits, sandbox=options.sandbox, protect=protect, engine=options.engine)
         self.assignment = assignment
         self.options = options
         self.deadline = deadline
         self.good: list[_Step] = []
         self.bridge = Bridge(self.kernel, self.time_left)
         self.broken = ""
+        self.log: list[str] = []  # the instructor's log of this submission
 
     def time_left(self) -> float:
         return max(0.0, min(self.options.timeout, self.deadline - time.monotonic()))
 
     def start(self) -> None:
         self.kernel.start()
-        reply = self.kernel.execute(bootstrap_code(self.assignment.forbidden), timeout=30)
+        setup_names = frozenset().union(*(bound_names(code) for code in self.assignment.setup_code))
+        reply = self.kernel.execute(bootstrap_code(self.assignment.forbidden, setup_names), timeout=30)
         if not reply.ok:
             raise RuntimeError(f"could not prepare the kernel: {reply.describe()}")
 
@@ -206,7 +224,8 @@ class _Session:
         try:
             self.start()
         except RuntimeError as exc:
-            self.broken = str(exc)
+            self.log.append(f"restart {self.kernel.starts} failed: {exc}")
+            self.broken = "the kernel could not be restarted"
             return False
         for step in self.good:
             reply = self.kernel.execute(step.code, timeout=self.time_left())
@@ -231,6 +250,9 @@ def _run_test(question: Question, session: _Session, setup_ns: dict, result: Que
     part = "visible"
     session.bridge.forbidden.clear()
     grading_pkg._RECORDER = awards
+    saved_tempdir = tempfile.tempdir
+    if session.kernel.exchange is not None:  # files a test makes are then where the kernel can read them
+        tempfile.tempdir = str(session.kernel.exchange)
     try:
         for name in sorted(student_names):
             value = session.bridge.describe(name)
@@ -267,6 +289,7 @@ def _run_test(question: Question, session: _Session, setup_ns: dict, result: Que
         result.message = f"{part} tests: {'your code raised ' if from_student else ''}{what}"
     finally:
         grading_pkg._RECORDER = None
+        tempfile.tempdir = saved_tempdir
     if awards and result.outcome in ("passed", "failed"):
         fraction = min(1.0, sum(f for f, _ in awards))
         result.score = round(result.max_score * fraction, 6)
@@ -330,7 +353,7 @@ def grade_notebook(
         try:
             session.start()
         except RuntimeError as exc:
-            sub.notes.append(str(exc))
+            sub.notes.append(f"the kernel did not start: {exc}")
             for r in sub.questions:
                 r.outcome, r.message = "crashed", "the grader could not start a kernel for this submission"
             sub.status = CRASHED
@@ -371,6 +394,8 @@ def grade_notebook(
             if r.outcome != "passed" and q.name in cell_errors:
                 r.message = f"{r.message} ({cell_errors[q.name]})"
     finally:
+        session.kernel.kill()
+        sub.log = _instructor_log(session)
         session.kernel.close()
     outcomes = {r.outcome for r in sub.questions}
     sub.status = TIMEOUT if "timeout" in outcomes else CRASHED if "crashed" in outcomes else GRADED
@@ -378,16 +403,21 @@ def grade_notebook(
 
 
 def _sandbox_notes(report: dict, options: Options) -> list[str]:
-    notes = []
-    if options.sandbox and not report.get("dropped"):
-        notes.append(
+    if options.sandbox and report.get("engine", "none") == "none":
+        return [
             "NOT SANDBOXED: the grader is not root, so student code ran as the grader's own user and could "
             "read the assignment source (hidden tests), other submissions and the grade files"
-        )
-    for path in report.get("readable", []):
-        notes.append(f"WARNING: student code could read {path}")
-    notes.extend(f"sandbox: {e}" for e in report.get("errors", []))
-    return notes
+        ]
+    return []
+
+
+def _instructor_log(session: _Session) -> str:
+    """What went wrong in the grader's own words, then the end of the kernel's log."""
+    lines = list(session.log)
+    if session.kernel.survivors:
+        lines.append(f"killed processes that outlived their sandbox: {session.kernel.survivors}")
+    kernel_log = session.kernel.log_tail(64_000)
+    return "\n".join([*lines, "--- kernel log (student-controlled text) ---", kernel_log] if kernel_log else lines)
 
 
 def _invalid(sub: SubmissionResult, message: str, start: float) -> SubmissionResult:
@@ -414,16 +444,9 @@ def grade_file(
     import nbformat
 
     path = Path(path)
-    student = student or path.stem
+    student = student or student_id(path.stem)
     start = time.monotonic()
-    problem, raw = "", b""
-    try:
-        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-            problem = f"{path.name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB"
-        else:
-            raw = path.read_bytes()
-    except OSError as exc:
-        problem = f"cannot read {path.name}: {exc.strerror}"
+    raw, problem = read_notebook(path)
     digest = hashlib.sha256(raw).hexdigest()
     if not problem:
         try:

@@ -1,8 +1,11 @@
-"""Start, drive and kill a limited (and, as root, unprivileged) Jupyter kernel.
+"""Start, drive and kill a limited (and, as root, sandboxed) Jupyter kernel.
 
-A :class:`Kernel` is one ipykernel process reached over IPC sockets in a private scratch folder.
-:meth:`Kernel.execute` runs code with a timeout and an output-size limit and never raises for what
-the code does: a hang, an output flood or the kernel's death come back as a :class:`Reply` status.
+A :class:`Kernel` is one ipykernel process reached over IPC sockets in a root-owned folder. As root
+it runs in the sandbox of :mod:`.sandbox` (built by :mod:`.launch`), and every start is checked from
+inside before any student code runs. :meth:`Kernel.execute` runs code with a timeout and an
+output-size limit and never raises for what the code does: a hang, an output flood or the kernel's
+death come back as a :class:`Reply` status. :meth:`Kernel.kill` kills the sandbox's pid 1, which
+takes every process the kernel started with it.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ import json
 import os
 import queue
 import random
+import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -20,11 +25,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlcourse.grading import sandbox as sandbox_mod
 from mlcourse.nbrun import KERNEL_ENV, kernel_env
 
-LAUNCHER = Path(__file__).with_name("launch.py")
-#: Environment variables passed through to a kernel; everything else (tokens, keys) stays out.
-PASS_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "PYTHONPATH", "VIRTUAL_ENV", "TZ")
+LAUNCHER = sandbox_mod.LAUNCHER
+#: Environment variables passed through to a sandboxed kernel; everything else (tokens, keys, and
+#: PYTHONPATH, which could point into the repository) stays out.
+PASS_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "VIRTUAL_ENV", "TZ")
 
 
 @dataclass
@@ -45,6 +52,8 @@ class Limits:
         Largest file the kernel may write, in MiB.
     processes : int
         Processes and threads the sandbox user may run (only applied with a uid of our own).
+    scratch_mb, tmp_mb : int
+        Size of a sandboxed kernel's home folder, and of each of its ``/tmp`` and ``/dev/shm``, in MiB.
     """
 
     timeout: float = 30.0
@@ -53,6 +62,8 @@ class Limits:
     cpu_seconds: int | None = 600
     file_mb: int | None = 64
     processes: int = 256
+    scratch_mb: int = 256
+    tmp_mb: int = 64
 
 
 @dataclass
@@ -80,25 +91,28 @@ class Reply:
         }[self.status]
 
 
-def can_drop_privileges() -> bool:
-    """True when this process may run kernels as another user (it is root)."""
-    return hasattr(os, "geteuid") and os.geteuid() == 0
+class SandboxError(RuntimeError):
+    """The kernel started but its sandbox is not what it must be; the kernel was killed."""
 
 
-def _pick_uid() -> int | None:
-    """A random uid of our own (so kernels cannot signal or trace each other), or nobody."""
-    try:
-        lines = Path("/proc/self/uid_map").read_text().split("\n")
-        ranges = [tuple(int(x) for x in line.split()) for line in lines if line.strip()]
-    except OSError:
-        ranges = [(0, 0, 2**32 - 1)]
-    for inside, _outside, count in ranges:
-        low, high = max(inside, 200_000), min(inside + count, 2**31 - 2)
-        if high - low > 1000:
-            return random.SystemRandom().randrange(low, high)
-    if any(inside <= 65534 < inside + count for inside, _o, count in ranges):
-        return 65534
-    return None
+def _pick_uid() -> int:
+    """A random uid of our own, so kernels cannot signal, trace or read each other."""
+    return random.SystemRandom().randrange(sandbox_mod.UID_LOW, sandbox_mod.UID_HIGH)
+
+
+#: Run in a fresh kernel before any student code: what the kernel can see and do, as JSON on stdout.
+PROBE = """\
+import json as _j, os as _o, socket as _s, sys as _y
+print(_j.dumps({
+    "uid": _o.getuid(), "gid": _o.getgid(), "groups": _o.getgroups(),
+    "pids": sorted(int(p) for p in _o.listdir("/proc") if p.isdigit()),
+    "visible": [p for p in %r if _o.path.lexists(p)]
+    + [f"{p}/{n}" for p, kids in %r.items() for n in sorted(set(_o.listdir(p)) - set(kids))],
+    "writable": [p for p in _y.path if p and _o.path.isdir(p) and _o.access(p, _o.W_OK)],
+    "interfaces": sorted(n for _i, n in _s.if_nameindex()),
+}))
+del _j, _o, _s, _y
+"""
 
 
 class Kernel:
@@ -109,11 +123,20 @@ class Kernel:
     limits : Limits
         Time, memory and output limits.
     sandbox : bool
-        Run as a fresh unprivileged uid, hide ``protect`` paths and cut the network (needs root).
+        As root: run in the sandbox of :mod:`.sandbox` (a fresh unprivileged uid, an allowlisted
+        read-only filesystem, its own pid and network namespaces). Not root: limits only.
     protect : list of Path
-        Files and folders the kernel must not read (assignment source, submissions, output).
+        Paths the kernel must not see (assignment source, submissions, output); checked at every start.
     cwd : path, optional
-        Working folder of the kernel (default: its private scratch folder). Not with ``sandbox``.
+        Working folder of an unsandboxed kernel (default: a private scratch folder).
+    engine : {"auto", "bwrap", "namespaces", "none"}
+        Which sandbox engine to use (see :func:`.sandbox.engine`); "none" as given by
+        :func:`.sandbox.engine` when this process is not root.
+
+    Raises
+    ------
+    SandboxUnavailable
+        ``sandbox`` as root, and no engine can build the sandbox here.
     """
 
     def __init__(
@@ -123,79 +146,80 @@ class Kernel:
         sandbox: bool = False,
         protect: list[Path] = (),  # type: ignore[assignment]
         cwd: str | Path | None = None,
+        engine: str = "auto",
     ):
         self.limits = limits or Limits()
         self.cwd = cwd
         self.sandbox = sandbox
-        self.uid = _pick_uid() if sandbox and can_drop_privileges() else None
-        self.protect = [Path(p).resolve() for p in protect]
-        self.base = Path(tempfile.mkdtemp(prefix="mlcourse-kernel-"))
+        if sandbox:  # "none" is only ever the answer for a grader that is not root
+            self.engine, self.engine_reason = sandbox_mod.engine("auto" if engine == "none" else engine)
+        else:
+            self.engine, self.engine_reason = "none", "not sandboxed"
+        self.uid = _pick_uid() if self.engine != "none" else None
+        self.protect = [Path(p).absolute() for p in protect]
+        self.base = Path(tempfile.mkdtemp(prefix="mlcourse-kernel-"))  # root's, 0700
         self.private = self.base / "private"
-        self.scratch = self.base / "scratch"
         self.private.mkdir(mode=0o700)
-        self.scratch.mkdir(mode=0o700)
+        self.scratch = self.base / "scratch"  # an unsandboxed kernel's home; a sandboxed one has a tmpfs
+        #: Where test cells may put files for the student's code (None: the kernel sees this machine's).
+        self.exchange: Path | None = None
+        if self.uid is None:
+            self.scratch.mkdir(mode=0o700)
+        else:
+            self.base.chmod(0o711)  # bubblewrap, as the sandbox uid, must reach the socket folder
+            self.exchange = self.base / "exchange"
+            self.exchange.mkdir()
+            self.exchange.chmod(0o755)
         if self.uid is not None:
-            self.base.chmod(0o711)
-            os.chown(self.scratch, self.uid, self.uid)
+            _become_subreaper()
         self.proc: subprocess.Popen | None = None
         self.client = None
+        self.context = None
         self.report: dict = {}
         self.starts = 0
+        self.survivors: list[int] = []
+        self._pidfd: int | None = None
+        self._sockets: int | None = None
+        self._mounts: list[list] = []
+        self._monitor = None
 
     # -- life cycle -------------------------------------------------------------------------
     def _env(self) -> dict[str, str]:
         if not self.sandbox:  # the learner's own kernel (`mlcourse check`): their environment, as nbrun gives it
             return kernel_env()
         env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
-        home = str(self.scratch)
+        home = sandbox_mod.HOME if self.uid is not None else str(self.scratch)
         env.update(KERNEL_ENV)
-        env.update(HOME=home, TMPDIR=home, MPLBACKEND="Agg", IPYTHONDIR=f"{home}/.ipython")
-        env.update(JUPYTER_RUNTIME_DIR=f"{home}/.runtime", JUPYTER_PLATFORM_DIRS="1", MPLCONFIGDIR=f"{home}/.mpl")
+        env.update(HOME=home, TMPDIR=home if self.uid is None else "/tmp", MPLBACKEND="Agg")
+        env.update(IPYTHONDIR=f"{home}/.ipython", JUPYTER_RUNTIME_DIR=f"{home}/.runtime", MPLCONFIGDIR=f"{home}/.mpl")
+        env.update(JUPYTER_PLATFORM_DIRS="1", PYTHONNOUSERSITE="1")
         env.setdefault("PATH", os.defpath)
         env["MALLOC_ARENA_MAX"] = "2"  # fewer per-thread heaps: the address-space limit then measures real use
         return env
 
-    def _hide_spec(self) -> tuple[list[str], list[str]]:
-        """Folders to cover with an empty tmpfs, and files to cover one by one."""
-        needed = [self.base, Path(sys.prefix).resolve(), Path(sys.executable).resolve().parent, LAUNCHER.parent]
-        needed += [Path(p).resolve() for p in sys.path if p]
-        dirs, files = [], []
-        for path in self.protect:
-            folder = path if path.is_dir() else path.parent
-            # Hiding a folder that the kernel itself needs (the venv, the library, its scratch) would break it.
-            if folder != Path(folder.anchor) and not any(n == folder or folder in n.parents for n in needed):
-                dirs.append(str(folder))
-            elif path.is_file():
-                files.append(str(path))
-        dirs = sorted(set(dirs))
-        dirs = [d for d in dirs if not any(Path(o) in Path(d).parents for o in dirs)]  # covered already
-        return dirs, sorted(set(files))
+    def _connection(self, ip: str) -> dict:
+        return {
+            "transport": "ipc",
+            "ip": ip,
+            "shell_port": 1,
+            "iopub_port": 2,
+            "stdin_port": 3,
+            "control_port": 4,
+            "hb_port": 5,
+            "key": secrets.token_hex(32),
+            "signature_scheme": "hmac-sha256",
+            "kernel_name": "",
+        }
 
-    def start(self, timeout: float = 60.0) -> None:
-        """Start (or restart) the kernel and wait until it answers."""
-        from jupyter_client.blocking import BlockingKernelClient
-        from jupyter_client.connect import write_connection_file
-
-        self.kill()
-        self.starts += 1
-        conn = self.scratch / f"kernel-{self.starts}.json"
-        _, info = write_connection_file(str(conn), transport="ipc", ip=str(self.scratch / f"ipc{self.starts}"))
-        blank = self.private / "blank"
-        blank.touch(mode=0o000)
-        dirs, files = self._hide_spec()
+    def _spec(self, n: int, info: dict) -> tuple[dict, str]:
+        """The launcher's spec, and the connection file's path as the kernel sees it."""
         lim = self.limits
         spec = {
+            "engine": self.engine,
             "uid": self.uid,
             "gid": self.uid,
+            "info": str(self.private / f"info-{n}.json"),
             "cwd": str(self.cwd or self.scratch),
-            "report": str(self.private / "report.json"),
-            "hide_dirs": dirs,
-            "hide_files": files,
-            "blank_file": str(blank),
-            "probe": [str(p) for p in self.protect],
-            "expose": [sys.base_prefix, sys.prefix, str(Path(__file__).resolve().parents[2])],
-            "stage": str(self.private / "stage"),
-            "no_network": True,
             "limits": {
                 "memory": lim.memory_mb * 2**20 if lim.memory_mb else None,
                 "cpu": lim.cpu_seconds,
@@ -203,15 +227,54 @@ class Kernel:
                 "nproc": lim.processes,
             },
         }
+        if self.uid is None:
+            path = self.private / f"kernel-{n}.json"
+            path.write_text(json.dumps(info))
+            return spec, str(path)
+        inside = {**info, "ip": f"{sandbox_mod.SOCKETS}/ipc"}
+        mounts = sandbox_mod.plan(
+            scratch_mb=lim.scratch_mb,
+            tmp_mb=lim.tmp_mb,
+            sock_dir=str(self.base / f"sock-{n}"),
+            connection=json.dumps(inside),
+            exchange=str(self.exchange),
+        )
+        for path in (self.private / f"root-{n}", self.private / f"stage-{n}"):
+            path.mkdir(mode=0o700)
+        self._mounts = mounts
+        spec.update(cwd=sandbox_mod.HOME, mounts=mounts, bwrap=sandbox_mod.bwrap_path())
+        spec.update(newroot=str(self.private / f"root-{n}"), stage=str(self.private / f"stage-{n}"))
+        return spec, sandbox_mod.CONNECTION
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start (or restart) the kernel, check its sandbox and wait until it answers.
+
+        Raises
+        ------
+        RuntimeError
+            The kernel did not start or answer; :class:`SandboxError` when its sandbox is not sound.
+        """
+        from jupyter_client.blocking import BlockingKernelClient
+
+        self.kill()
+        self.starts += 1
+        n = self.starts
+        sockets = self.base / f"sock-{n}"
+        sockets.mkdir(mode=0o700)
+        # Root-owned, writable by the kernel only until it has bound its sockets (sealed below):
+        # nothing the kernel runs later can swap a socket for a symlink the grader would follow.
+        self._sockets = os.open(sockets, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         if self.uid is not None:
-            os.chown(conn, self.uid, self.uid)
-        kernel_cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", str(conn), "--HistoryManager.enabled=False"]
+            os.fchmod(self._sockets, 0o733)
+        info = self._connection(str(sockets / "ipc"))
+        spec, conn = self._spec(n, info)
+        kernel_cmd = [sys.executable, "-s", "-m", "ipykernel_launcher", "-f", conn, "--HistoryManager.enabled=False"]
         log = open(self.private / "kernel.log", "ab")  # handed to the child, closed below
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-I", str(LAUNCHER), json.dumps(spec), "--", *kernel_cmd],
+                [sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(spec), "--", *kernel_cmd],
                 env=self._env(),
-                cwd=self.scratch,
+                cwd=self.private,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
@@ -219,18 +282,37 @@ class Kernel:
             )
         finally:
             log.close()
-        client = BlockingKernelClient()
+        if self.context is None:
+            import zmq
+
+            self.context = zmq.Context()
+            # A hostile kernel must not make the grader buffer gigabytes: one message may be no larger
+            # than the output limit allows, and few may wait.
+            self.context.setsockopt(zmq.MAXMSGSIZE, self.limits.output_bytes + 2**20)
+            self.context.setsockopt(zmq.RCVHWM, 64)
+        client = BlockingKernelClient(context=self.context)
         client.load_connection_info(info)
         client.start_channels(hb=False)
         self.client = client
+        import zmq
+
+        # Hearing of a dropped iopub connection tells "a message over MAXMSGSIZE" from a hang.
+        self._monitor = client.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        self._wait_ready(timeout)
+        if self.uid is not None:
+            os.fchmod(self._sockets, 0o711)
+            self._check_sandbox()
+
+    def _wait_ready(self, timeout: float) -> None:
+        client = self.client
         deadline = time.monotonic() + timeout
         msg_id = client.kernel_info()
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the kernel failed to start: {self.log_tail()}")
+                raise RuntimeError(f"the kernel failed to start (exit status {self.proc.returncode})")
             if time.monotonic() > deadline:
                 self.kill()
-                raise RuntimeError(f"the kernel did not answer within {timeout:.0f} s: {self.log_tail()}")
+                raise RuntimeError(f"the kernel did not answer within {timeout:.0f} s")
             try:
                 msg = client.get_shell_msg(timeout=0.05)
             except queue.Empty:
@@ -244,16 +326,72 @@ class Kernel:
                 break
             msg_id = client.kernel_info()
         self._drain_iopub()
+
+    def _check_sandbox(self) -> None:
+        """Take hold of the sandbox's pid 1 and check, before any student code, what the kernel can see."""
+        problems = []
+        self._pidfd = self._pid1()
+        if self._pidfd is None:
+            problems.append("cannot find the sandbox's pid 1")
+        for name in sorted(os.listdir(self._sockets)):
+            info = os.stat(name, dir_fd=self._sockets, follow_symlinks=False)
+            if not stat.S_ISSOCK(info.st_mode) or info.st_uid != self.uid:
+                problems.append(f"unexpected file {name!r} in the socket folder")
+        reply = self.execute(PROBE % self._probe_paths(), timeout=30)
         try:
-            self.report = json.loads((self.private / "report.json").read_text())
-        except (OSError, ValueError):
-            self.report = {}
+            probe = json.loads(reply.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            probe = {}
+            problems.append(f"the sandbox probe did not run ({reply.describe()})")
+        if probe:
+            if (probe["uid"], probe["gid"], probe["groups"]) != (self.uid, self.uid, []):
+                problems.append(f"the kernel runs as uid {probe['uid']}, gid {probe['gid']}, groups {probe['groups']}")
+            problems += [f"the kernel can see {p}" for p in probe["visible"]]
+            problems += [f"the kernel can write to {p}, which is on its sys.path" for p in probe["writable"]]
+            if probe["interfaces"] != ["lo"]:
+                problems.append(f"the kernel has network interfaces {probe['interfaces']}")
+            if len(probe["pids"]) > 3:
+                problems.append(f"the kernel can see {len(probe['pids'])} processes")
+        self.report = {"engine": self.engine, "reason": self.engine_reason, "dropped": not problems, **probe}
+        if problems:
+            self.kill()
+            raise SandboxError("sandbox check failed: " + "; ".join(problems))
+
+    def _probe_paths(self) -> tuple[list[str], dict[str, list[str]]]:
+        """Protected paths that must be absent, and the ones that hold a mount point further down
+        (``/root`` above pyenv's Python, say), which must show nothing but the way to it."""
+        dests = [Path(m[1]) for m in self._mounts]
+        absent, skeletons = [], {}
+        for path in self.protect:
+            kids = sorted({d.relative_to(path).parts[0] for d in dests if path in d.parents})
+            if kids and path not in dests:
+                skeletons[str(path)] = kids
+            else:  # inside a mounted folder (the source next to mlcourse, say): visible, so refused
+                absent.append(str(path))
+        return absent, skeletons
 
     def log_tail(self, n: int = 2000) -> str:
+        """The end of the kernel's own log (stdout and stderr): for the instructor, never the student."""
         try:
-            return (self.private / "kernel.log").read_text(errors="replace")[-n:]
+            with open(self.private / "kernel.log", "rb") as fh:
+                fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, fh.tell() - n))
+                return fh.read().decode(errors="replace")
         except OSError:
             return ""
+
+    def _disconnected(self) -> bool:
+        """Whether the kernel dropped its iopub connection: it died, or sent a message over the
+        size limit. Waits a moment for a dying kernel's process to go, so the two can be told apart."""
+        if self._monitor is None or not self._monitor.poll(0):
+            return False
+        self._monitor.recv_multipart()
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+        return True
 
     def _iopub_saw(self, msg_id: str, wait: float) -> bool:
         """Whether an iopub message answering ``msg_id`` arrives within ``wait`` seconds."""
@@ -279,27 +417,69 @@ class Kernel:
         return self.proc is not None and self.proc.poll() is None
 
     def kill(self) -> None:
-        """Kill the kernel and everything it started; safe to call twice."""
+        """Kill the kernel and everything it started; safe to call twice.
+
+        Killing the sandbox's pid 1 (through a pidfd, so a recycled pid is never hit) makes the
+        kernel kill every process of its pid namespace; the launcher then reaps it and exits.
+        """
         if self.client is not None:
+            if self._monitor is not None:
+                self.client.iopub_channel.socket.disable_monitor()
+                self._monitor.close(linger=0)
+                self._monitor = None
             self.client.stop_channels()
             self.client = None
+        if self._sockets is not None:
+            os.close(self._sockets)
+            self._sockets = None
         if self.proc is None:
             return
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover - unkillable (D state)
-            pass
+        if self._pidfd is None:
+            self._pidfd = self._pid1()
+        if self._pidfd is not None:
+            try:
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.close(self._pidfd)
+            self._pidfd = None
+            try:  # the launcher reaps its pid 1 and exits: nothing is left as an orphaned zombie
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # the launcher is not reaped yet: its group is ours
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # pragma: no cover - unkillable (D state)
+                pass
         if self.uid is not None:
-            _kill_uid(self.uid)  # anything that left the process group (setsid, double fork)
+            _reap(self.uid)
+            self.survivors += _kill_uid(self.uid)  # never expected: the pid namespace took them all
         self.proc = None
 
+    def _pid1(self) -> int | None:
+        """A pidfd on the sandbox's pid 1 (from the launcher's info file), or None."""
+        try:
+            child = int(json.loads((self.private / f"info-{self.starts}.json").read_text())["child-pid"])
+            pidfd = os.pidfd_open(child)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        # Only while the launcher is unreaped is its child's pid sure to be that child.
+        if self.proc is None or self.proc.poll() is not None or _parent(child) != self.proc.pid:
+            os.close(pidfd)
+            return None
+        return pidfd
+
     def close(self) -> None:
-        """Kill the kernel and delete its scratch folder."""
+        """Kill the kernel and delete its folders."""
         self.kill()
+        if self.context is not None:
+            self.context.destroy(linger=0)
+            self.context = None
         shutil.rmtree(self.base, ignore_errors=True)
 
     def __enter__(self) -> Kernel:
@@ -326,6 +506,10 @@ class Kernel:
             try:
                 msg = self.client.get_iopub_msg(timeout=min(0.1, left))
             except queue.Empty:
+                if self._disconnected():
+                    status = "output" if self.alive else "died"
+                    self.kill()
+                    return Reply(status, stdout="".join(stdout))
                 if not self.alive:
                     self.kill()
                     return Reply("died", stdout="".join(stdout))
@@ -362,24 +546,58 @@ class Kernel:
         return reply
 
 
-def _kill_uid(uid: int) -> None:
-    """SIGKILL every process of ``uid`` (a uid this module picked for one kernel only)."""
-    for _ in range(3):
-        found = False
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                status = (entry / "status").read_text()
-            except OSError:
-                continue
-            fields = dict(ln.split(":", 1) for ln in status.splitlines() if ":" in ln)
-            if fields.get("Uid", "").split()[:1] == [str(uid)] and not fields.get("State", "").strip().startswith("Z"):
-                found = True
+def _parent(pid: int) -> int | None:
+    """The parent pid of ``pid`` (None when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return int(next(ln for ln in fh if ln.startswith("PPid:")).split()[1])
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
+def _become_subreaper() -> None:
+    """Orphans of this process's children come to it instead of the machine's init.
+
+    bubblewrap's outer process can exit before its pid 1 is reaped; that pid 1 (a zombie of a
+    sandbox uid) is then ours to reap (:func:`_reap`) rather than left to an init that may never do it.
+    """
+    import ctypes
+
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _reap(uid: int, wait: float = 2.0) -> None:
+    """Reap the zombies of ``uid`` that were handed to this process, until none of ``uid`` is left."""
+    deadline = time.monotonic() + wait
+    while True:
+        mine = [p for p in sandbox_mod.processes() if p[1] == uid]
+        for pid, _uid, state in mine:
+            if state == "Z" and _parent(pid) == os.getpid():
                 try:
-                    os.kill(int(entry.name), signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
                     pass
-        if not found:
+        if not mine or time.monotonic() > deadline:
             return
+        time.sleep(0.01)
+
+
+def _kill_uid(uid: int) -> list[int]:
+    """SIGKILL every process of ``uid`` (a uid picked for one kernel only); the pids that were found.
+
+    A zombie is signalled too: a thread-group leader that called ``pthread_exit`` shows as a zombie
+    while its other threads run on, and the signal kills the whole group.
+    """
+    seen: list[int] = []
+    for _ in range(20):
+        found = [pid for pid, owner, _state in sandbox_mod.processes() if owner == uid]
+        if not found:
+            break
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        seen += [p for p in found if p not in seen]
         time.sleep(0.05)
+    return seen

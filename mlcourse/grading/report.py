@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from mlcourse.grading.grade import QuestionResult, SubmissionResult
 from mlcourse.grading.release import write_atomic
@@ -20,6 +23,44 @@ LABELS = {
     "timeout": "timed out",
     "crashed": "crashed",
 }
+
+
+#: C0 and C1 control characters, DEL, and the bidirectional overrides that reorder what a reader sees.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: Markdown that would turn student text into links, images or table cells (HTML is escaped apart).
+_MARKDOWN = re.compile(r"([\\\[\]|])")
+#: A CSV cell starting with one of these is a formula to a spreadsheet.
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def plain(text: str) -> str:
+    r"""``text`` safe for a terminal or a log: newlines and tabs become spaces, other control
+    characters (ANSI escapes, carriage returns, bidi overrides) are shown as ``\xNN`` / ``\uNNNN``.
+
+    >>> plain("ok\x1b[2J\rscore: 100\nnext")
+    'ok\\x1b[2J\\rscore: 100 next'
+    """
+    return _CONTROL.sub(lambda m: " " if m.group() in "\n\t" else ascii(m.group())[1:-1], text)
+
+
+def _md(text: str) -> str:
+    """Student-derived text for one markdown table cell: plain, HTML-escaped, markdown-escaped."""
+    return _MARKDOWN.sub(r"\\\1", html.escape(plain(text), quote=False))
+
+
+def _cell(value: str) -> str:
+    value = plain(value)
+    return "'" + value if value.startswith(_FORMULA) else value
+
+
+def _plain_all(data: Any) -> Any:
+    if isinstance(data, str):
+        return plain(data)
+    if isinstance(data, list):
+        return [_plain_all(v) for v in data]
+    if isinstance(data, dict):
+        return {plain(k): _plain_all(v) for k, v in data.items()}
+    return data
 
 
 def _fmt(x: float) -> str:
@@ -39,15 +80,18 @@ def results_json(sub: SubmissionResult) -> dict:
         }
         for q in sub.questions
     ]
-    return {
-        "score": sub.score,
-        "execution_time": sub.execution_time,
-        "output": summary_line(sub),
-        "visibility": "visible",
-        "stdout_visibility": "hidden",
-        "tests": tests,
-        "extra_data": sub.to_dict(),
-    }
+    return _plain_all(
+        {
+            "score": sub.score,
+            "execution_time": sub.execution_time,
+            "output": summary_line(sub),
+            "output_format": "text",
+            "visibility": "visible",
+            "stdout_visibility": "hidden",
+            "tests": [{**t, "output_format": "text"} for t in tests],
+            "extra_data": sub.to_dict(),
+        }
+    )
 
 
 def summary_line(sub: SubmissionResult) -> str:
@@ -65,20 +109,19 @@ def summary_line(sub: SubmissionResult) -> str:
 
 
 def _question_md(q: QuestionResult) -> str:
-    details = q.message.replace("|", "\\|").replace("\n", " ")
-    return f"| {q.name} | {_fmt(q.score)} / {_fmt(q.max_score)} | {LABELS[q.outcome]} | {details} |"
+    return f"| {_md(q.name)} | {_fmt(q.score)} / {_fmt(q.max_score)} | {LABELS[q.outcome]} | {_md(q.message)} |"
 
 
 def feedback_md(sub: SubmissionResult) -> str:
     """Feedback for the student: points and verdict per question, never the hidden tests' source."""
     lines = [
-        f"# Feedback: {sub.assignment}",
+        f"# Feedback: {_md(sub.assignment)}",
         "",
-        f"Student: {sub.student}  ",
+        f"Student: {_md(sub.student)}  ",
         f"Status: {sub.status}  ",
         f"Score: **{_fmt(sub.score)} / {_fmt(sub.max_score)}**",
         "",
-        summary_line(sub),
+        _md(summary_line(sub)),
         "",
         "| question | points | result | details |",
         "| --- | --- | --- | --- |",
@@ -89,26 +132,30 @@ def feedback_md(sub: SubmissionResult) -> str:
 
 
 def write_submission(out: Path, sub: SubmissionResult) -> None:
-    """Write ``out/<student>/results.json`` and ``feedback.md`` (each atomically)."""
+    """Write ``out/<student>/results.json`` and ``feedback.md``, and the instructor's log
+    ``out/.logs/<student>.log`` (each atomically)."""
     folder = out / sub.student
     write_atomic(folder / "feedback.md", feedback_md(sub))
     write_atomic(folder / "results.json", json.dumps(results_json(sub), indent=1, sort_keys=True) + "\n")
+    if sub.log:
+        lines = (plain(line) for line in sub.log.splitlines())
+        write_atomic(out / ".logs" / f"{sub.student}.log", "\n".join(lines) + "\n")
 
 
 def gradebook_csv(rows: Iterable[dict], questions: list[str]) -> str:
     """The gradebook: one row per student (from ``results.json``'s ``extra_data``)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student", *questions, "total", "max", "status"])
+    writer.writerow([_cell(c) for c in ["student", *questions, "total", "max", "status"]])
     for row in sorted(rows, key=lambda r: r["student"]):
         scores = {q["name"]: q["score"] for q in row["questions"]}
         writer.writerow(
             [
-                row["student"],
+                _cell(row["student"]),
                 *(_fmt(scores.get(q, 0.0)) for q in questions),
                 _fmt(row["score"]),
                 _fmt(row["max_score"]),
-                row["status"],
+                _cell(row["status"]),
             ]
         )
     return buf.getvalue()
@@ -116,8 +163,10 @@ def gradebook_csv(rows: Iterable[dict], questions: list[str]) -> str:
 
 def summary_table(rows: list[dict]) -> str:
     """A plain-text table of students, scores and statuses for the terminal."""
-    width = max([len("student"), *(len(r["student"]) for r in rows)])
+    names = {r["student"]: plain(r["student"]) for r in rows}
+    width = max([len("student"), *map(len, names.values())])
     lines = [f"{'student':<{width}}  {'score':>13}  status", f"{'-' * width}  {'-' * 13}  ------"]
     for r in sorted(rows, key=lambda r: r["student"]):
-        lines.append(f"{r['student']:<{width}}  {_fmt(r['score']) + ' / ' + _fmt(r['max_score']):>13}  {r['status']}")
+        score = _fmt(r["score"]) + " / " + _fmt(r["max_score"])
+        lines.append(f"{names[r['student']]:<{width}}  {score:>13}  {r['status']}")
     return "\n".join(lines)
