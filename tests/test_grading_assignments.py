@@ -22,8 +22,12 @@ def test_the_solution_scores_full_marks(source):
     assignment = load_assignment(source)
     result = grade_file(assignment, source, options=OPTIONS)
     assert result.status == "graded", result.notes
-    lost = [(q.name, q.outcome, q.message) for q in result.questions if q.score != q.max_score]
+    auto = [q for q in result.questions if q.outcome != "manual"]
+    lost = [(q.name, q.outcome, q.message) for q in auto if q.score != q.max_score]
     assert lost == [] and result.score == assignment.max_score > 0
+    for q in result.questions:  # a written answer is there, waiting for the instructor
+        if q.outcome == "manual":
+            assert "awaits your instructor" in q.message and q.score == 0
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
@@ -33,7 +37,10 @@ def test_the_released_exercise_scores_zero_not_attempted(source, tmp_path):
     exercise.write_text(render(release_notebook(nbformat.read(source, as_version=4))), encoding="utf-8")
     result = grade_file(assignment, exercise, options=OPTIONS)
     assert result.status == "graded" and result.score == 0
-    assert {q.outcome for q in result.questions} == {"not attempted"}
+    assert {q.outcome for q in result.questions if q.outcome != "manual"} == {"not attempted"}
+    for q in result.questions:
+        if q.outcome == "manual":
+            assert "no written answer was given" in q.message
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])

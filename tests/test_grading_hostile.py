@@ -22,7 +22,13 @@ from tests.conftest import REPO
 FIXTURES = REPO / "tests" / "fixtures" / "grading"
 SOURCE = FIXTURES / "toy_source.ipynb"
 OPTIONS = Options(timeout=3, total_timeout=60, memory_mb=1024)
-FULL = {"test_q1_mean": 2.0, "test_q2_accuracy": 2.0, "test_q3_scaler": 3.0, "test_q4_clip": 2.0}
+FULL = {
+    "test_q1_mean": 2.0,
+    "test_q2_accuracy": 2.0,
+    "test_q3_scaler": 3.0,
+    "test_q4_clip": 2.0,
+    "q_md_answer (written answer)": 0.0,
+}
 
 
 def _grade_fixtures(root: Path) -> None:
@@ -79,7 +85,9 @@ def test_correct_submission_scores_full_marks(graded):
 def test_untouched_exercise_is_not_attempted(graded):
     data = result(graded, "untouched")
     assert data["score"] == 0
-    assert all(t["output"].startswith("not attempted") for t in data["tests"])
+    assert all(t["output"].startswith("not attempted") for t in data["tests"] if "written answer" not in t["name"])
+    written = data["by_name"]["q_md_answer (written answer)"]
+    assert written["max_score"] == 0 and "no written answer was given" in written["output"]
 
 
 def test_wrong_answers_fail_with_the_visible_assert_message(graded):
@@ -218,7 +226,9 @@ def test_every_submission_gets_result_files_and_a_gradebook_row(graded):
     with open(graded / "out" / "gradebook.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert sorted(r["student"] for r in rows) == students
-    assert list(rows[0]) == ["student", *FULL, "total", "max", "status"]
+    questions = [q for q in FULL if "written answer" not in q]
+    assert list(rows[0]) == ["student", *questions, "q_md_answer (manual, 1 points)", "total", "max", "status"]
+    assert rows[0]["q_md_answer (manual, 1 points)"] == ""  # left for the instructor
     statuses = {r["student"]: r["status"] for r in rows}
     assert statuses["correct"] == "graded" and statuses["corrupt"] == "invalid notebook"
     assert statuses["segfault"] == "crashed" and statuses["infinite_loop"] == "timeout"

@@ -36,9 +36,9 @@ def _done(out: Path, sub: Submission, assignment: Assignment) -> dict | None:
 
 def _grade_one(assignment: Assignment, sub: Submission, options: Options, protect: list[Path], out: Path) -> dict:
     if sub.path is None:
-        from mlcourse.grading.grade import INVALID, QuestionResult, SubmissionResult, _invalid
+        from mlcourse.grading.grade import INVALID, SubmissionResult, _invalid, blank_results
 
-        questions = [QuestionResult(q.name, q.points) for q in assignment.questions]
+        questions = blank_results(assignment)
         result = SubmissionResult(sub.student, assignment.name, assignment.digest, "", INVALID, questions)
         result = _invalid(result, sub.problem, 0.0)
         result.execution_time = 0.0
@@ -128,10 +128,11 @@ def grade_all(
             file=sys.stderr,
         )
     questions = [q.name for q in assignment.questions]
+    manual = [(m.name, m.points) for m in assignment.manual]
 
     def finished(row: dict) -> None:
         rows[row["student"]] = row
-        write_atomic(out / "gradebook.csv", gradebook_csv(rows.values(), questions))
+        write_atomic(out / "gradebook.csv", gradebook_csv(rows.values(), questions, manual))
         for note in row.get("notes", []):
             if note not in notes_seen:
                 notes_seen.add(note)
@@ -152,7 +153,7 @@ def grade_all(
                     bar.update(1)
     finally:
         bar.close()
-    write_atomic(out / "gradebook.csv", gradebook_csv(rows.values(), questions))
+    write_atomic(out / "gradebook.csv", gradebook_csv(rows.values(), questions, manual))
     return [rows[s.student] for s in subs]
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlcourse.grading.format import cell_role, nbgrader_meta
+from mlcourse.grading.format import MARKDOWN_STUB, cell_role, nbgrader_meta
 from mlcourse.grading.kernel import Kernel, Limits, Reply
 
 
 @dataclass
 class CheckResult:
-    """One question: ``outcome`` is passed, failed or not attempted."""
+    """One question: ``outcome`` is passed, failed, not attempted or written answer (graded by hand)."""
 
     name: str
     points: float
@@ -61,6 +61,13 @@ def check_notebook(path: str | Path, *, timeout: float = 120.0) -> list[CheckRes
     try:
         kernel.start()
         for cell in nb.cells:
+            if cell_role(cell) == "manual":
+                meta = nbgrader_meta(cell)
+                text = str(cell.get("source", "")).strip()
+                said = "answered" if text and MARKDOWN_STUB not in text else "not answered yet"
+                name, points = str(meta.get("grade_id", "")), float(meta.get("points", 0))
+                results.append(CheckResult(name, points, "written answer", f"{said}; graded by your instructor"))
+                continue
             if cell.get("cell_type") != "code":
                 continue
             if not kernel.alive:
@@ -88,12 +95,16 @@ def report(results: list[CheckResult]) -> str:
     for r in results:
         text = r.outcome + (f": {r.message}" if r.message else "")
         lines.append(f"{r.name:<{width}}  {r.points:>6g}  {text}")
-    earned = sum(r.points for r in results if r.outcome == "passed")
-    total = sum(r.points for r in results)
-    passed = sum(r.outcome == "passed" for r in results)
+    auto = [r for r in results if r.outcome != "written answer"]
+    earned = sum(r.points for r in auto if r.outcome == "passed")
+    total = sum(r.points for r in auto)
+    passed = sum(r.outcome == "passed" for r in auto)
     lines.append("")
     lines.append(
-        f"Visible tests pass for {passed} of {len(results)} questions ({earned:g} of {total:g} points). "
+        f"Visible tests pass for {passed} of {len(auto)} questions ({earned:g} of {total:g} points). "
         "Your instructor's grader also runs hidden tests, so passing here is necessary but not sufficient."
     )
+    if len(auto) < len(results):
+        written = sum(r.points for r in results if r.outcome == "written answer")
+        lines.append(f"Written answers ({written:g} points) are read and graded by your instructor.")
     return "\n".join(lines)

@@ -1,8 +1,10 @@
 """Read assignment notebooks written with nbgrader's conventions.
 
 A cell's role comes from its ``metadata.nbgrader``: *setup* (locked, neither graded nor a solution),
-*answer* (``solution`` true; code or markdown) or *test* (``grade`` true, ``locked``, ``points``).
-A question is a test cell; its answers are the answer cells since the previous test cell.
+*answer* (a code cell with ``solution`` true), *test* (a code cell with ``grade`` true, ``locked``,
+``points``) or *manual* (nbgrader's manually graded answer: a markdown cell with ``grade`` and
+``solution`` true and ``points``, read and scored by the instructor). A question is a test cell; its
+answers are the answer cells since the previous test cell.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ class FormatError(ValueError):
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell of an assignment, with its role: setup, answer, markdown-answer, test or other."""
+    """One cell of an assignment, with its role: setup, answer, manual, test or other."""
 
     index: int
     role: str
@@ -46,6 +48,14 @@ class Question:
     answers: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Manual:
+    """A written answer the instructor grades by hand (nbgrader's manually graded answer cell)."""
+
+    name: str
+    points: float
+
+
 @dataclass
 class Assignment:
     """An assignment source notebook, parsed (held in memory only: it carries the hidden tests)."""
@@ -57,9 +67,11 @@ class Assignment:
     digest: str
     path: str = ""
     stubs: dict[str, str] = field(default_factory=dict)
+    manual: list[Manual] = field(default_factory=list)
 
     @property
     def max_score(self) -> float:
+        """Points of the automatically graded questions (written answers are not included)."""
         return sum(q.points for q in self.questions)
 
     @property
@@ -110,6 +122,15 @@ def release_code_answer(source: str) -> str:
     return "\n".join(out)
 
 
+def release_markdown_answer(source: str) -> str:
+    """The student version of a written answer: each solution block, or else the whole cell, becomes
+    "YOUR ANSWER HERE" (as nbgrader does)."""
+    if BEGIN_SOLUTION not in source:
+        return MARKDOWN_STUB
+    outside, _inside, _ = _lines_between(source, BEGIN_SOLUTION, END_SOLUTION)
+    return "\n".join(line[1:] + MARKDOWN_STUB if line.startswith("\0") else line for line in outside)
+
+
 def split_test(source: str) -> tuple[str, str]:
     """``(visible, hidden)`` code of a test cell; the markers themselves are dropped."""
     outside, inside, _ = _lines_between(source, BEGIN_HIDDEN, END_HIDDEN)
@@ -122,20 +143,34 @@ def nbgrader_meta(cell: Any) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
-def cell_role(cell: Any) -> str:
-    """setup, answer, markdown-answer, test or other."""
+def role_and_problem(cell: Any) -> tuple[str, str]:
+    """The cell's role (setup, answer, manual, test or other) and what is wrong with it ("" if nothing).
+
+    A cell with a problem has the role "other": a submission's odd metadata never stops grading,
+    while :func:`parse_assignment` refuses an assignment source with any.
+    """
     meta = nbgrader_meta(cell)
     if not meta:
-        return "other"
+        return "other", ""
+    markdown = cell.get("cell_type") == "markdown"
     if meta.get("grade") and meta.get("solution"):
-        raise FormatError(f"cell {meta.get('grade_id')!r}: a cell cannot be both an answer and a test")
+        if markdown:
+            return "manual", ""
+        return "other", "a code cell cannot be both an answer and a test (write a manually graded answer in markdown)"
     if meta.get("grade"):
-        return "test"
+        return ("other", "a test cell must be a code cell") if markdown else ("test", "")
     if meta.get("solution"):
-        return "answer" if cell.get("cell_type") == "code" else "markdown-answer"
+        if markdown:
+            return "other", 'a written answer is graded by hand, as nbgrader requires: set "grade": true and "points"'
+        return "answer", ""
     if meta.get("locked"):
-        return "setup"
-    return "other"
+        return "setup", ""
+    return "other", ""
+
+
+def cell_role(cell: Any) -> str:
+    """setup, answer, manual, test or other (see :func:`role_and_problem`)."""
+    return role_and_problem(cell)[0]
 
 
 def parse_assignment(nb: Any, raw: bytes = b"", path: str = "") -> Assignment:
@@ -147,29 +182,31 @@ def parse_assignment(nb: Any, raw: bytes = b"", path: str = "") -> Assignment:
     forbidden = meta.get("forbidden_modules") or []
     if not isinstance(forbidden, list) or not all(isinstance(m, str) and m for m in forbidden):
         raise FormatError("mlcourse.forbidden_modules must be a list of module names")
-    cells, questions, pending, seen = [], [], [], set()
+    cells, questions, pending, seen, manual = [], [], [], set(), []
     stubs = {}
     for index, nbcell in enumerate(nb.cells):
-        role = cell_role(nbcell)
+        role, problem = role_and_problem(nbcell)
         info = nbgrader_meta(nbcell)
         grade_id = str(info.get("grade_id", ""))
+        if problem:
+            raise FormatError(f"cell {grade_id or index!r}: {problem}")
         if role != "other":
             if not grade_id:
                 raise FormatError(f"cell {index}: nbgrader metadata without a grade_id")
             if grade_id in seen:
                 raise FormatError(f"cell {index}: grade_id {grade_id!r} is used twice")
             seen.add(grade_id)
-        points = info.get("points", 0) if role == "test" else 0
+        points = info.get("points", 0) if role in ("test", "manual") else 0
         if not isinstance(points, (int, float)) or isinstance(points, bool) or points < 0:
             raise FormatError(f"cell {grade_id!r}: points must be a number >= 0, not {points!r}")
+        if role == "manual":
+            manual.append(Manual(grade_id, float(points)))
         cell = Cell(index, role, nbcell.get("cell_type", ""), nbcell.get("source", ""), grade_id, float(points))
         cells.append(cell)
         if role == "answer":
             pending.append(grade_id)
             stubs[grade_id] = release_code_answer(cell.source)
         elif role == "test":
-            if nbcell.get("cell_type") != "code":
-                raise FormatError(f"cell {grade_id!r}: a test cell must be a code cell")
             try:
                 visible, hidden = split_test(cell.source)
             except FormatError as exc:
@@ -179,7 +216,7 @@ def parse_assignment(nb: Any, raw: bytes = b"", path: str = "") -> Assignment:
     if not questions:
         raise FormatError("the notebook has no test cells (nbgrader metadata with grade: true)")
     digest = hashlib.sha256(raw).hexdigest() if raw else ""
-    return Assignment(name, tuple(forbidden), cells, questions, digest, path, stubs)
+    return Assignment(name, tuple(forbidden), cells, questions, digest, path, stubs, manual)
 
 
 def load_assignment(path: str | Path) -> Assignment:

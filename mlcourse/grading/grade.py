@@ -18,7 +18,7 @@ from typing import Any
 
 import mlcourse.grading as grading_pkg
 from mlcourse.grading.bridge import MISSING, Bridge, KernelLost, ProtocolError, StudentError, bootstrap_code
-from mlcourse.grading.format import Assignment, Question, cell_role, nbgrader_meta
+from mlcourse.grading.format import MARKDOWN_STUB, Assignment, Question, cell_role, nbgrader_meta
 from mlcourse.grading.imports import forbidden_uses
 from mlcourse.grading.inbox import read_notebook, student_id
 from mlcourse.grading.kernel import Kernel, Limits, Reply
@@ -43,7 +43,8 @@ class Options:
 @dataclass
 class QuestionResult:
     """The verdict on one question. ``outcome``: passed, partial, failed, not attempted, forbidden,
-    timeout or crashed. ``message`` is safe to show the student (never hidden test source)."""
+    timeout, crashed, or manual (a written answer the instructor grades; never in the automatic
+    score). ``message`` is safe to show the student (never hidden test source)."""
 
     name: str
     max_score: float
@@ -75,11 +76,12 @@ class SubmissionResult:
 
     @property
     def score(self) -> float:
-        return round(sum(q.score for q in self.questions), 6)
+        """The automatic score (written answers, graded by hand, are not in it)."""
+        return round(sum(q.score for q in self.questions if q.outcome != "manual"), 6)
 
     @property
     def max_score(self) -> float:
-        return sum(q.max_score for q in self.questions)
+        return sum(q.max_score for q in self.questions if q.outcome != "manual")
 
     def to_dict(self) -> dict:
         """Everything but the instructor's log, with ``score`` and ``max_score``."""
@@ -95,6 +97,34 @@ class _Step:
     code: str
     grade_id: str = ""
     question: str = ""
+
+
+def blank_results(assignment: Assignment) -> list[QuestionResult]:
+    """One result per question, automatic ones first, before anything is graded."""
+    auto = [QuestionResult(q.name, q.points) for q in assignment.questions]
+    manual = [
+        QuestionResult(m.name, m.points, outcome="manual", message=f"graded by your instructor ({m.points:g} points)")
+        for m in assignment.manual
+    ]
+    return auto + manual
+
+
+def _written_answers(assignment: Assignment, nb: Any, results: list[QuestionResult]) -> None:
+    """Say, for each written answer, whether the submission has one for the instructor to read."""
+    given = {
+        str(nbgrader_meta(c).get("grade_id", "")): str(c.get("source", "")).strip()
+        for c in nb.cells
+        if cell_role(c) == "manual"
+    }
+    for r in results:
+        if r.outcome == "manual":
+            text = given.get(r.name, "")
+            done = text and text != MARKDOWN_STUB and MARKDOWN_STUB not in text
+            r.message = (
+                f"your written answer awaits your instructor ({r.max_score:g} points, not in this score)"
+                if done
+                else f"no written answer was given ({r.max_score:g} points, graded by your instructor)"
+            )
 
 
 # -- the run plan -----------------------------------------------------------------------------
@@ -327,11 +357,13 @@ def grade_notebook(
     """Grade a parsed submission notebook; never raises for what the submission contains."""
     options = options or Options()
     start = time.monotonic()
-    results = {q.name: QuestionResult(q.name, q.points) for q in assignment.questions}
-    sub = SubmissionResult(student, assignment.name, assignment.digest, submission_hash, GRADED, list(results.values()))
+    every = blank_results(assignment)
+    results = {r.name: r for r in every if r.outcome != "manual"}
+    sub = SubmissionResult(student, assignment.name, assignment.digest, submission_hash, GRADED, every)
     problem = check_identity(assignment, nb)
     if problem:
         return _invalid(sub, problem, start)
+    _written_answers(assignment, nb, every)
     steps, answers = _plan(assignment, nb)
     pre: dict[str, tuple[str, str]] = {}  # question -> (outcome, message) decided before the tests
     cell_errors: dict[str, str] = {}  # question -> a problem with its answer cells, added to a failure
@@ -354,7 +386,7 @@ def grade_notebook(
             session.start()
         except RuntimeError as exc:
             sub.notes.append(f"the kernel did not start: {exc}")
-            for r in sub.questions:
+            for r in results.values():
                 r.outcome, r.message = "crashed", "the grader could not start a kernel for this submission"
             sub.status = CRASHED
             return _finish(sub, start)
@@ -397,7 +429,7 @@ def grade_notebook(
         session.kernel.kill()
         sub.log = _instructor_log(session)
         session.kernel.close()
-    outcomes = {r.outcome for r in sub.questions}
+    outcomes = {r.outcome for r in sub.questions if r.outcome != "manual"}
     sub.status = TIMEOUT if "timeout" in outcomes else CRASHED if "crashed" in outcomes else GRADED
     return _finish(sub, start)
 
@@ -423,7 +455,10 @@ def _instructor_log(session: _Session) -> str:
 def _invalid(sub: SubmissionResult, message: str, start: float) -> SubmissionResult:
     sub.status, sub.message = INVALID, message
     for r in sub.questions:
-        r.outcome, r.message = "failed", f"not graded: invalid notebook ({message})"
+        if r.outcome == "manual":
+            r.message = f"not read: invalid notebook ({r.max_score:g} points, graded by your instructor)"
+        else:
+            r.outcome, r.message = "failed", f"not graded: invalid notebook ({message})"
     return _finish(sub, start)
 
 
@@ -455,7 +490,6 @@ def grade_file(
         except Exception as exc:
             problem = f"{path.name} is not a valid notebook ({type(exc).__name__})"
     if problem:
-        results = [QuestionResult(q.name, q.points) for q in assignment.questions]
-        sub = SubmissionResult(student, assignment.name, assignment.digest, digest, INVALID, results)
+        sub = SubmissionResult(student, assignment.name, assignment.digest, digest, INVALID, blank_results(assignment))
         return _invalid(sub, problem, start)
     return grade_notebook(assignment, nb, student=student, submission_hash=digest, options=options, protect=protect)

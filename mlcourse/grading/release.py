@@ -8,23 +8,37 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from mlcourse.grading.format import MARKDOWN_STUB, FormatError, cell_role, release_code_answer, split_test
+from mlcourse.grading.format import (
+    FormatError,
+    nbgrader_meta,
+    release_code_answer,
+    release_markdown_answer,
+    role_and_problem,
+    split_test,
+)
 
 
 def release_notebook(nb: Any) -> Any:
     """The student version of an assignment notebook (a new ``nbformat`` node).
 
-    Solution blocks become ``# YOUR CODE HERE`` / ``raise NotImplementedError()``, markdown answers
+    Solution blocks become ``# YOUR CODE HERE`` / ``raise NotImplementedError()``, written answers
     become "YOUR ANSWER HERE", hidden-test blocks are removed, outputs and execution counts are
     cleared; nbgrader and notebook metadata are kept.
+
+    Raises
+    ------
+    FormatError
+        A cell's nbgrader metadata is not one nbgrader accepts either.
     """
     out = copy.deepcopy(nb)
     for index, cell in enumerate(out.cells):
-        role = cell_role(cell)
+        role, problem = role_and_problem(cell)
+        if problem:
+            raise FormatError(f"cell {nbgrader_meta(cell).get('grade_id', index)!r}: {problem}")
         if role == "answer":
             cell.source = release_code_answer(cell.source)
-        elif role == "markdown-answer":
-            cell.source = MARKDOWN_STUB
+        elif role == "manual":
+            cell.source = release_markdown_answer(cell.source)
         elif role == "test":
             visible, _hidden = split_test(cell.source)
             cell.source = visible

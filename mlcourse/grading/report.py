@@ -22,13 +22,15 @@ LABELS = {
     "forbidden": "forbidden module",
     "timeout": "timed out",
     "crashed": "crashed",
+    "manual": "graded by your instructor",
 }
 
 
 #: C0 and C1 control characters, DEL, and the bidirectional overrides that reorder what a reader sees.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-#: Markdown that would turn student text into links, images or table cells (HTML is escaped apart).
-_MARKDOWN = re.compile(r"([\\\[\]|])")
+#: Markdown that would turn student text into links, images or table cells (HTML is escaped apart):
+#: backslashes, pipes, and the "](" that closes a link's text.
+_MARKDOWN = re.compile(r"([\\|]|\](?=\())")
 #: A CSV cell starting with one of these is a formula to a spreadsheet.
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -67,28 +69,30 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+def _test(q: QuestionResult) -> dict:
+    output = _md(f"{LABELS[q.outcome]}: {q.message}" if q.message else LABELS[q.outcome])
+    if q.outcome == "manual":  # outside the automatic score: worth 0 here, its points in extra_data
+        name = f"{q.name} (written answer)"
+        return {"name": name, "score": 0.0, "max_score": 0.0, "output": output, "extra_data": {"points": q.max_score}}
+    return {"name": q.name, "score": q.score, "max_score": q.max_score, "status": q.status, "output": output}
+
+
 def results_json(sub: SubmissionResult) -> dict:
-    """Gradescope's autograder ``results.json`` for one submission (our details in ``extra_data``)."""
-    tests = [
-        {
-            "name": q.name,
-            "score": q.score,
-            "max_score": q.max_score,
-            "status": q.status,
-            "output": f"{LABELS[q.outcome]}: {q.message}" if q.message else LABELS[q.outcome],
-            "visibility": "visible",
-        }
-        for q in sub.questions
-    ]
+    """Gradescope's autograder ``results.json`` for one submission (our details in ``extra_data``).
+
+    Every text is markdown (``output_format: "md"``) with what came from the submission escaped;
+    a written answer is a test worth 0 whose points wait for the instructor.
+    """
+    tests = [{**_test(q), "output_format": "md", "visibility": "visible"} for q in sub.questions]
     return _plain_all(
         {
             "score": sub.score,
-            "execution_time": sub.execution_time,
-            "output": summary_line(sub),
-            "output_format": "text",
+            "execution_time": round(sub.execution_time),
+            "output": _md(summary_line(sub)),
+            "output_format": "md",
             "visibility": "visible",
             "stdout_visibility": "hidden",
-            "tests": [{**t, "output_format": "text"} for t in tests],
+            "tests": tests,
             "extra_data": sub.to_dict(),
         }
     )
@@ -96,20 +100,24 @@ def results_json(sub: SubmissionResult) -> dict:
 
 def summary_line(sub: SubmissionResult) -> str:
     """One honest sentence: 'all tests passed' only when every visible and hidden test passed."""
+    manual = [q for q in sub.questions if q.outcome == "manual"]
+    waiting = f" {_fmt(sum(q.max_score for q in manual))} more points of written answers are graded by your instructor."
+    waiting = waiting if manual else ""
     if sub.status == "invalid notebook":
         return f"Not graded: invalid notebook ({sub.message})."
-    passed = sum(q.outcome == "passed" for q in sub.questions)
-    total = len(sub.questions)
+    auto = [q for q in sub.questions if q.outcome != "manual"]
+    passed = sum(q.outcome == "passed" for q in auto)
     head = f"Score {_fmt(sub.score)} / {_fmt(sub.max_score)}."
-    if passed == total:
-        return f"{head} All tests passed, hidden tests included."
-    hidden = sum(q.hidden for q in sub.questions)
+    if passed == len(auto):
+        return f"{head} All tests passed, hidden tests included.{waiting}"
+    hidden = sum(q.hidden for q in auto)
     extra = f" ({hidden} failed only on hidden tests)" if hidden else ""
-    return f"{head} {passed} of {total} questions passed{extra}; see each question below."
+    return f"{head} {passed} of {len(auto)} questions passed{extra}; see each question below.{waiting}"
 
 
 def _question_md(q: QuestionResult) -> str:
-    return f"| {_md(q.name)} | {_fmt(q.score)} / {_fmt(q.max_score)} | {LABELS[q.outcome]} | {_md(q.message)} |"
+    points = f"– / {_fmt(q.max_score)}" if q.outcome == "manual" else f"{_fmt(q.score)} / {_fmt(q.max_score)}"
+    return f"| {_md(q.name)} | {points} | {LABELS[q.outcome]} | {_md(q.message)} |"
 
 
 def feedback_md(sub: SubmissionResult) -> str:
@@ -142,17 +150,24 @@ def write_submission(out: Path, sub: SubmissionResult) -> None:
         write_atomic(out / ".logs" / f"{sub.student}.log", "\n".join(lines) + "\n")
 
 
-def gradebook_csv(rows: Iterable[dict], questions: list[str]) -> str:
-    """The gradebook: one row per student (from ``results.json``'s ``extra_data``)."""
+def gradebook_csv(rows: Iterable[dict], questions: list[str], manual: Iterable[tuple[str, float]] = ()) -> str:
+    """The gradebook: one row per student (from ``results.json``'s ``extra_data``).
+
+    ``manual`` lists the written answers ``(name, points)``: each gets a column of its own, left empty
+    for the instructor, and stays out of ``total`` and ``max``.
+    """
+    manual = list(manual)
+    header = ["student", *questions, *(f"{name} (manual, {points:g} points)" for name, points in manual)]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([_cell(c) for c in ["student", *questions, "total", "max", "status"]])
+    writer.writerow([_cell(c) for c in [*header, "total", "max", "status"]])
     for row in sorted(rows, key=lambda r: r["student"]):
         scores = {q["name"]: q["score"] for q in row["questions"]}
         writer.writerow(
             [
                 _cell(row["student"]),
                 *(_fmt(scores.get(q, 0.0)) for q in questions),
+                *("" for _ in manual),
                 _fmt(row["score"]),
                 _fmt(row["max_score"]),
                 _cell(row["status"]),
