@@ -74,6 +74,12 @@ def _grade(args: argparse.Namespace) -> int:
         sandbox=True,
         engine=args.sandbox,
     )
+    if args.gradescope:
+        from mlcourse.grading.gradescope import grade_upload
+
+        if len(args.submissions) != 1 or not args.submissions[0].is_dir():
+            args.parser.error("--gradescope grades one upload folder: SUBMISSIONS must be one folder")
+        return grade_upload(args.assignment, args.submissions[0], args.out, options)
     try:
         rows = grade_all(
             args.assignment,
@@ -91,6 +97,29 @@ def _grade(args: argparse.Namespace) -> int:
         args.parser.error(str(exc))
     print_summary(rows)
     print(f"results: {args.out}/<student>/results.json, feedback.md; gradebook: {args.out}/gradebook.csv")
+    return 0
+
+
+def _gradescope(args: argparse.Namespace) -> int:
+    import subprocess
+    import time
+
+    from mlcourse.grading.format import FormatError
+    from mlcourse.grading.gradescope import build_autograder
+
+    if not args.source.is_file():
+        args.parser.error(f"SOURCE: no such file: {args.source}")
+    start = time.monotonic()
+    try:
+        zip_path = build_autograder(args.source, args.output, sandbox=args.sandbox)
+    except (FormatError, FileNotFoundError) as exc:
+        args.parser.error(str(exc))
+    except subprocess.CalledProcessError as exc:
+        print(f"mlcourse gradescope: building the course's wheel failed:\n{exc.stderr}", file=sys.stderr)
+        return 1
+    size = zip_path.stat().st_size / 2**20
+    print(f"wrote {zip_path} ({size:.1f} MB, {time.monotonic() - start:.1f} s): upload it as the autograder of a")
+    print("Gradescope programming assignment (its base image: Ubuntu 22.04 or newer).")
     return 0
 
 
@@ -226,14 +255,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--sandbox",
-        choices=["auto", "bwrap", "namespaces"],
+        choices=["auto", "bwrap", "namespaces", "uid", "container"],
         default="auto",
-        help="sandbox engine when root: bubblewrap if installed, else mlcourse's own (default auto; "
-        "`mlcourse doctor` says which)",
+        help="sandbox engine when root: auto is bubblewrap if installed, else mlcourse's own namespaces "
+        "(`mlcourse doctor` says which); uid is only a fresh user, for a throw-away container that refuses "
+        "namespaces; container is auto, else uid (default auto)",
     )
     p.add_argument("--force", action="store_true", help="regrade students who already have results")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--gradescope",
+        action="store_true",
+        help="grade one Gradescope upload folder (any notebook in it, whatever its name) into OUT/results.json; "
+        "a results.json is always written, and the exit status is non-zero only for a fault of the grader",
+    )
     p.set_defaults(func=_grade, parser=p)
+
+    p = commands.add_parser(
+        "gradescope",
+        help="build a Gradescope autograder zip for an assignment (instructors)",
+        description="Write NAME_autograder.zip: setup.sh (installs the course as a built wheel with the tested "
+        "versions and the CPU build of torch), run_autograder (grades whatever a student uploads) and the "
+        "assignment source. Upload it as a Gradescope programming assignment's autograder.",
+    )
+    p.add_argument("source", type=Path, metavar="SOURCE.ipynb", help="the assignment source, with hidden tests")
+    p.add_argument("-o", "--output", type=Path, metavar="ZIP", help="the zip to write (default NAME_autograder.zip)")
+    p.add_argument(
+        "--sandbox",
+        choices=["container", "auto", "bwrap", "namespaces", "uid"],
+        default="container",
+        help="what run_autograder grades with: container (default) is the namespaces sandbox where Gradescope's "
+        "container allows it, else a fresh uid (each submission has a throw-away container of its own)",
+    )
+    p.set_defaults(func=_gradescope, parser=p)
 
     p = commands.add_parser(
         "serve",

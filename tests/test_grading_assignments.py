@@ -1,33 +1,48 @@
 """Every assignment in solutions/: its source scores full marks, its exercise zero, and it is released.
 
-New assignments join these tests just by existing.
+The solution is graded the way Gradescope would: uploaded under another name, in a subfolder, and
+graded by ``run_autograder`` from the assignment's built autograder zip in a fake ``/autograder``
+tree. New assignments join these tests just by existing.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from mlcourse.grading.format import load_assignment
 from mlcourse.grading.grade import Options, grade_file
+from mlcourse.grading.gradescope import build_autograder, build_wheel
 from mlcourse.grading.release import release_notebook, render
 from tests.conftest import REPO
+from tests.gradescope_helpers import check_schema, run_autograder
 
 SOURCES = sorted((REPO / "solutions").glob("*.ipynb"))
 OPTIONS = Options(timeout=60, total_timeout=300)
 
 
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
 @pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
-def test_the_solution_scores_full_marks(source):
+def test_the_solution_scores_full_marks_through_its_gradescope_autograder(source, wheel, tmp_path):
     assignment = load_assignment(source)
-    result = grade_file(assignment, source, options=OPTIONS)
-    assert result.status == "graded", result.notes
-    auto = [q for q in result.questions if q.outcome != "manual"]
-    lost = [(q.name, q.outcome, q.message) for q in auto if q.score != q.max_score]
-    assert lost == [] and result.score == assignment.max_score > 0
-    for q in result.questions:  # a written answer is there, waiting for the instructor
-        if q.outcome == "manual":
-            assert "awaits your instructor" in q.message and q.score == 0
+    zip_path = build_autograder(source, tmp_path / "autograder.zip", wheel=wheel)
+    upload = {f"downloads/{assignment.name} (2).ipynb": source.read_bytes()}
+    code, results, printed = run_autograder(zip_path, upload, tmp_path / "autograder")
+    assert code == 0, printed
+    check_schema(results)
+    questions = results["extra_data"]["questions"]
+    assert results["extra_data"]["status"] == "graded", printed
+    lost = [(q["name"], q["outcome"], q["message"]) for q in questions if q["outcome"] not in ("passed", "manual")]
+    assert lost == [] and results["score"] == assignment.max_score > 0
+    for q in questions:  # a written answer is there, waiting for the instructor, worth 0 here
+        if q["outcome"] == "manual":
+            assert "awaits your instructor" in q["message"] and q["score"] == 0
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])

@@ -583,3 +583,70 @@ def test_mlcourse_package_folder_is_the_only_part_of_the_repository_shown():
     package = str(Path(mlcourse.__file__).resolve().parent)
     assert package in roots
     assert str(REPO) not in roots and not any(Path(r) in REPO.parents or Path(r) == REPO for r in roots)
+
+
+# -- a fresh uid only: for a throw-away container that refuses namespaces (Docker's default) --------
+def _as_in_a_container(command: list[str]) -> list[str]:
+    """``command`` run where the Python installation is readable by every user, as in a container:
+    a private mount namespace here covers any private folder above it (/root, for pyenv) with an
+    empty readable one that shows only the installation. The grader inside builds no namespaces."""
+    script = ["set -e", "stage=$(mktemp -d)"]
+    for i, root in enumerate(sandbox.python_roots()):
+        blocked = next((p for p in reversed(Path(root).parents) if not os.stat(p).st_mode & 0o001), None)
+        if blocked is not None:
+            script += [f"mkdir -p $stage/{i}", f"mount --bind {root} $stage/{i}"]
+            script += [f"mountpoint -q {blocked} || mount -t tmpfs -o mode=755 tmpfs {blocked}"]
+            script += [f"mkdir -p {root}", f"mount --bind $stage/{i} {root}"]
+    script.append('exec "$@"')
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(script), "sh", *command]
+
+
+def test_a_fresh_uid_alone_keeps_the_source_and_kills_everything_it_started(tmp_path):
+    if not sandbox.is_root():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must test the uid sandbox as root")
+        pytest.skip("the uid sandbox needs root")
+    secret = tmp_path / "source"
+    secret.mkdir(mode=0o700)
+    source = secret / "00_toy.ipynb"
+    source.write_bytes(TOY.read_bytes())
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    survivor = SURVIVOR_CELL.replace("__NAME__", SURVIVOR).replace("__TARGET__", str(tmp_path / "target"))
+    reader = (
+        "def mean(values):\n"
+        f"    for path in [{str(source)!r}, {str(out / 'honest' / 'results.json')!r}]:\n"
+        "        try:\n            return open(path).read()[:40]\n        except OSError:\n            pass\n"
+        "    return float(sum(values) / len(values))\n"
+    )
+    _write(inbox, "survivor", submission(**{**ALL, "q1_mean": survivor, "q2_accuracy": "import os\nos._exit(1)"}))
+    _write(inbox, "reader", submission(**{**ALL, "q1_mean": reader}))
+    _write(inbox, "honest", submission(**ALL))
+    mlcourse_cmd = [str(Path(sys.executable).with_name("mlcourse")), "grade", "--assignment", str(source)]
+    proc = subprocess.run(
+        _as_in_a_container([*mlcourse_cmd, str(inbox), "--out", str(out), "--sandbox", "uid", "--quiet"]),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert results(out, "survivor")["by_name"]["test_q1_mean"]["score"] == 2.0
+    assert results(out, "survivor")["by_name"]["test_q3_scaler"]["score"] == 3.0
+    assert results(out, "reader")["by_name"]["test_q1_mean"]["score"] == 2.0  # read nothing
+    assert results(out, "honest")["score"] == 9.0
+    assert no_survivor() == [] and not (tmp_path / "target").exists()
+    # A source other users could read is refused before anything runs.
+    import shutil
+    import tempfile
+
+    public = Path(tempfile.mkdtemp(prefix="mlcourse-public-", dir="/tmp"))
+    try:
+        public.chmod(0o755)
+        shutil.copy(source, public / source.name)
+        (public / source.name).chmod(0o644)
+        cmd = [*mlcourse_cmd[:-1], str(public / source.name), str(inbox), "--out", str(tmp_path / "out2")]
+        refused = subprocess.run(
+            _as_in_a_container([*cmd, "--sandbox", "uid"]), capture_output=True, text=True, timeout=120
+        )
+    finally:
+        shutil.rmtree(public)
+    assert refused.returncode == 2 and "student code could read" in refused.stderr

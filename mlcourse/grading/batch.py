@@ -24,6 +24,49 @@ def _digest(path: Path | None) -> str:
     return "" if problem else hashlib.sha256(raw).hexdigest()
 
 
+def prepare(options: Options, source: Path) -> Options:
+    """``options`` with the sandbox engine that will grade; refuses what would not be safe.
+
+    Raises
+    ------
+    SandboxUnavailable
+        As root: no engine can build the sandbox, a folder on Python's import path can be written
+        by other users, or the kernels could read the assignment source.
+    """
+    if not options.sandbox:
+        return options
+    engine, _why = sandbox.engine("auto" if options.engine == "none" else options.engine)
+    options = replace(options, engine=engine)
+    unsafe = sandbox.unsafe_import_paths() if engine != "none" else []
+    if unsafe:
+        raise sandbox.SandboxUnavailable(
+            f"refusing to grade as root: {', '.join(unsafe)} (on Python's import path) can be written by "
+            "users other than root, so a kernel could plant code there that root would run; fix its permissions"
+        )
+    shown = [r for r in sandbox.python_roots() if Path(r) in source.parents]
+    if engine in ("bwrap", "namespaces") and shown:
+        raise sandbox.SandboxUnavailable(
+            f"refusing to grade: the assignment source is inside {shown[0]}, which every kernel can read; "
+            "keep it outside the Python installation and the mlcourse package"
+        )
+    if engine == "uid" and sandbox.readable_by_others(source):
+        raise sandbox.SandboxUnavailable(
+            f"refusing to grade: with only a fresh uid between them, student code could read {source}; "
+            f"keep it in a folder only root can open (chmod 700 {source.parent})"
+        )
+    return options
+
+
+def protected(options: Options, source: Path, out: Path, roots: list[Path]) -> list[Path]:
+    """What every kernel's start checks it cannot see: with namespaces, everything of the grader's
+    around it; with a uid only, what its file permissions must keep from it."""
+    if options.engine == "uid":
+        return [source, out]
+    found = [source, source.parent, out, out.parent, Path.home(), *{r.resolve() for r in roots}]
+    git = next((p / ".git" for p in source.parents if (p / ".git").exists()), None)
+    return found + ([git, git.parent / "solutions"] if git is not None else [])
+
+
 def _done(out: Path, sub: Submission, assignment: Assignment) -> dict | None:
     """The stored result of a submission already graded against this same source, if any."""
     try:
@@ -36,11 +79,11 @@ def _done(out: Path, sub: Submission, assignment: Assignment) -> dict | None:
 
 def _grade_one(assignment: Assignment, sub: Submission, options: Options, protect: list[Path], out: Path) -> dict:
     if sub.path is None:
-        from mlcourse.grading.grade import INVALID, SubmissionResult, _invalid, blank_results
+        from mlcourse.grading.grade import INVALID, SubmissionResult, blank_results, mark_invalid
 
         questions = blank_results(assignment)
         result = SubmissionResult(sub.student, assignment.name, assignment.digest, "", INVALID, questions)
-        result = _invalid(result, sub.problem, 0.0)
+        result = mark_invalid(result, sub.problem, 0.0)
         result.execution_time = 0.0
     else:
         result = grade_file(assignment, sub.path, student=sub.student, options=options, protect=protect)
@@ -87,31 +130,12 @@ def grade_all(
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
     assignment = load_assignment(source)
-    if options.sandbox:
-        requested = "auto" if options.engine == "none" else options.engine
-        engine, _why = sandbox.engine(requested)  # SandboxUnavailable: refuse before any student code runs
-        options = replace(options, engine=engine)
-        unsafe = sandbox.unsafe_import_paths() if engine != "none" else []
-        if unsafe:
-            raise sandbox.SandboxUnavailable(
-                f"refusing to grade as root: {', '.join(unsafe)} (on Python's import path) can be written by "
-                "users other than root, so a kernel could plant code there that root would run; fix its permissions"
-            )
     source_path = Path(source).resolve()
-    if options.sandbox and options.engine != "none":
-        shown = [r for r in sandbox.python_roots() if Path(r) in source_path.parents]
-        if shown:
-            raise sandbox.SandboxUnavailable(
-                f"refusing to grade: the assignment source is inside {shown[0]}, which every kernel can read; "
-                "keep it outside the Python installation and the mlcourse package"
-            )
+    options = prepare(options, source_path)
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     subs = collect([Path(p) for p in submissions], assignment.name)
-    protect = [source_path, source_path.parent, out, out.parent, Path.home(), *{s.root.resolve() for s in subs}]
-    git = next((p / ".git" for p in source_path.parents if (p / ".git").exists()), None)
-    if git is not None:
-        protect += [git, git.parent / "solutions"]
+    protect = protected(options, source_path, out, [s.root for s in subs])
     rows: dict[str, dict] = {}
     todo = []
     for sub in subs:

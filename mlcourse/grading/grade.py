@@ -362,7 +362,7 @@ def grade_notebook(
     sub = SubmissionResult(student, assignment.name, assignment.digest, submission_hash, GRADED, every)
     problem = check_identity(assignment, nb)
     if problem:
-        return _invalid(sub, problem, start)
+        return mark_invalid(sub, problem, start)
     _written_answers(assignment, nb, every)
     steps, answers = _plan(assignment, nb)
     pre: dict[str, tuple[str, str]] = {}  # question -> (outcome, message) decided before the tests
@@ -452,7 +452,8 @@ def _instructor_log(session: _Session) -> str:
     return "\n".join([*lines, "--- kernel log (student-controlled text) ---", kernel_log] if kernel_log else lines)
 
 
-def _invalid(sub: SubmissionResult, message: str, start: float) -> SubmissionResult:
+def mark_invalid(sub: SubmissionResult, message: str, start: float) -> SubmissionResult:
+    """``sub`` as an invalid notebook: every automatic question failed, with ``message`` as the reason."""
     sub.status, sub.message = INVALID, message
     for r in sub.questions:
         if r.outcome == "manual":
@@ -491,5 +492,5 @@ def grade_file(
             problem = f"{path.name} is not a valid notebook ({type(exc).__name__})"
     if problem:
         sub = SubmissionResult(student, assignment.name, assignment.digest, digest, INVALID, blank_results(assignment))
-        return _invalid(sub, problem, start)
+        return mark_invalid(sub, problem, start)
     return grade_notebook(assignment, nb, student=student, submission_hash=digest, options=options, protect=protect)

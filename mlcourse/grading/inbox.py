@@ -71,7 +71,7 @@ def read_notebook(path: Path) -> tuple[bytes, str]:
         os.close(fd)
 
 
-def _walk(folder: Path) -> tuple[list[Path], list[Path]]:
+def walk(folder: Path) -> tuple[list[Path], list[Path]]:
     """Regular ``.ipynb`` files and symbolic links under ``folder``, without following any link."""
     notebooks, links, todo, seen = [], [], [(folder, 0)], 0
     while todo:
@@ -94,7 +94,7 @@ def _walk(folder: Path) -> tuple[list[Path], list[Path]]:
 
 
 def _pick(folder: Path, name: str) -> tuple[Path | None, str]:
-    notebooks, links = _walk(folder)
+    notebooks, links = walk(folder)
     named = [p for p in notebooks if p.stem == name]
     if len(notebooks) == 1:
         return notebooks[0], ""

@@ -106,7 +106,7 @@ import json as _j, os as _o, socket as _s, sys as _y
 print(_j.dumps({
     "uid": _o.getuid(), "gid": _o.getgid(), "groups": _o.getgroups(),
     "pids": sorted(int(p) for p in _o.listdir("/proc") if p.isdigit()),
-    "visible": [p for p in %r if _o.path.lexists(p)]
+    "visible": [p for p in %r if (_o.access(p, _o.R_OK) if %r else _o.path.lexists(p))]
     + [f"{p}/{n}" for p, kids in %r.items() for n in sorted(set(_o.listdir(p)) - set(kids))],
     "writable": [p for p in _y.path if p and _o.path.isdir(p) and _o.access(p, _o.W_OK)],
     "interfaces": sorted(n for _i, n in _s.if_nameindex()),
@@ -156,20 +156,24 @@ class Kernel:
         else:
             self.engine, self.engine_reason = "none", "not sandboxed"
         self.uid = _pick_uid() if self.engine != "none" else None
+        #: True when the kernel has namespaces of its own (its own root, pid 1, network).
+        self.namespaces = self.engine in ("bwrap", "namespaces")
         self.protect = [Path(p).absolute() for p in protect]
         self.base = Path(tempfile.mkdtemp(prefix="mlcourse-kernel-"))  # root's, 0700
         self.private = self.base / "private"
         self.private.mkdir(mode=0o700)
-        self.scratch = self.base / "scratch"  # an unsandboxed kernel's home; a sandboxed one has a tmpfs
+        self.scratch = self.base / "scratch"  # the home of a kernel without namespaces (else a tmpfs)
         #: Where test cells may put files for the student's code (None: the kernel sees this machine's).
         self.exchange: Path | None = None
-        if self.uid is None:
+        if not self.namespaces:
             self.scratch.mkdir(mode=0o700)
-        else:
-            self.base.chmod(0o711)  # bubblewrap, as the sandbox uid, must reach the socket folder
+        if self.uid is not None:
+            self.base.chmod(0o711)  # the sandbox uid must reach its sockets (and, uid only, its home)
             self.exchange = self.base / "exchange"
             self.exchange.mkdir()
             self.exchange.chmod(0o755)
+            if not self.namespaces:
+                _give(self.scratch, self.uid)
         if self.uid is not None:
             _become_subreaper()
         self.proc: subprocess.Popen | None = None
@@ -182,15 +186,16 @@ class Kernel:
         self._sockets: int | None = None
         self._mounts: list[list] = []
         self._monitor = None
+        self._last_pid1: int | None = None
 
     # -- life cycle -------------------------------------------------------------------------
     def _env(self) -> dict[str, str]:
         if not self.sandbox:  # the learner's own kernel (`mlcourse check`): their environment, as nbrun gives it
             return kernel_env()
         env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
-        home = sandbox_mod.HOME if self.uid is not None else str(self.scratch)
+        home = sandbox_mod.HOME if self.namespaces else str(self.scratch)
         env.update(KERNEL_ENV)
-        env.update(HOME=home, TMPDIR=home if self.uid is None else "/tmp", MPLBACKEND="Agg")
+        env.update(HOME=home, TMPDIR="/tmp" if self.namespaces else home, MPLBACKEND="Agg")
         env.update(IPYTHONDIR=f"{home}/.ipython", JUPYTER_RUNTIME_DIR=f"{home}/.runtime", MPLCONFIGDIR=f"{home}/.mpl")
         env.update(JUPYTER_PLATFORM_DIRS="1", PYTHONNOUSERSITE="1")
         env.setdefault("PATH", os.defpath)
@@ -231,6 +236,16 @@ class Kernel:
             path = self.private / f"kernel-{n}.json"
             path.write_text(json.dumps(info))
             return spec, str(path)
+        if not self.namespaces:  # readable by the sandbox uid only, in a folder root made for it
+            folder = self.base / f"conn-{n}"
+            folder.mkdir(mode=0o711)
+            fd = os.open(folder / "kernel.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o400)
+            try:
+                os.fchown(fd, self.uid, self.uid)
+                os.write(fd, json.dumps(info).encode())
+            finally:
+                os.close(fd)
+            return spec, str(folder / "kernel.json")
         inside = {**info, "ip": f"{sandbox_mod.SOCKETS}/ipc"}
         mounts = sandbox_mod.plan(
             scratch_mb=lim.scratch_mb,
@@ -309,7 +324,9 @@ class Kernel:
         msg_id = client.kernel_info()
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the kernel failed to start (exit status {self.proc.returncode})")
+                refused = [ln for ln in self.log_tail(4000).splitlines() if ln.startswith("mlcourse sandbox refused")]
+                why = f": {refused[-1]}" if refused else ""  # the launcher's words: no student code ran yet
+                raise RuntimeError(f"the kernel failed to start (exit status {self.proc.returncode}){why}")
             if time.monotonic() > deadline:
                 self.kill()
                 raise RuntimeError(f"the kernel did not answer within {timeout:.0f} s")
@@ -330,14 +347,16 @@ class Kernel:
     def _check_sandbox(self) -> None:
         """Take hold of the sandbox's pid 1 and check, before any student code, what the kernel can see."""
         problems = []
-        self._pidfd = self._pid1()
-        if self._pidfd is None:
-            problems.append("cannot find the sandbox's pid 1")
+        if self.namespaces:
+            self._pidfd = self._pid1()
+            if self._pidfd is None:
+                problems.append("cannot find the sandbox's pid 1")
         for name in sorted(os.listdir(self._sockets)):
             info = os.stat(name, dir_fd=self._sockets, follow_symlinks=False)
             if not stat.S_ISSOCK(info.st_mode) or info.st_uid != self.uid:
                 problems.append(f"unexpected file {name!r} in the socket folder")
-        reply = self.execute(PROBE % self._probe_paths(), timeout=30)
+        absent, skeletons = self._probe_paths()
+        reply = self.execute(PROBE % (absent, not self.namespaces, skeletons), timeout=30)
         try:
             probe = json.loads(reply.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
@@ -348,9 +367,9 @@ class Kernel:
                 problems.append(f"the kernel runs as uid {probe['uid']}, gid {probe['gid']}, groups {probe['groups']}")
             problems += [f"the kernel can see {p}" for p in probe["visible"]]
             problems += [f"the kernel can write to {p}, which is on its sys.path" for p in probe["writable"]]
-            if probe["interfaces"] != ["lo"]:
+            if self.namespaces and probe["interfaces"] != ["lo"]:
                 problems.append(f"the kernel has network interfaces {probe['interfaces']}")
-            if len(probe["pids"]) > 3:
+            if self.namespaces and len(probe["pids"]) > 3:
                 problems.append(f"the kernel can see {len(probe['pids'])} processes")
         self.report = {"engine": self.engine, "reason": self.engine_reason, "dropped": not problems, **probe}
         if problems:
@@ -358,8 +377,9 @@ class Kernel:
             raise SandboxError("sandbox check failed: " + "; ".join(problems))
 
     def _probe_paths(self) -> tuple[list[str], dict[str, list[str]]]:
-        """Protected paths that must be absent, and the ones that hold a mount point further down
-        (``/root`` above pyenv's Python, say), which must show nothing but the way to it."""
+        """Protected paths that must be absent (unreadable, for a kernel without namespaces), and the
+        ones that hold a mount point further down (``/root`` above pyenv's Python, say), which must
+        show nothing but the way to it."""
         dests = [Path(m[1]) for m in self._mounts]
         absent, skeletons = [], {}
         for path in self.protect:
@@ -457,14 +477,15 @@ class Kernel:
             except subprocess.TimeoutExpired:  # pragma: no cover - unkillable (D state)
                 pass
         if self.uid is not None:
-            _reap(self.uid)
-            self.survivors += _kill_uid(self.uid)  # never expected: the pid namespace took them all
+            found = _sweep(self.uid)  # with namespaces, only a dying pid 1: the pid namespace took the rest
+            self.survivors += [p for p in found if p != self._last_pid1] if self.namespaces else []
         self.proc = None
 
     def _pid1(self) -> int | None:
         """A pidfd on the sandbox's pid 1 (from the launcher's info file), or None."""
         try:
             child = int(json.loads((self.private / f"info-{self.starts}.json").read_text())["child-pid"])
+            self._last_pid1 = child
             pidfd = os.pidfd_open(child)
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -555,49 +576,62 @@ def _parent(pid: int) -> int | None:
         return None
 
 
+def _give(folder: Path, uid: int) -> None:
+    """Make a folder root just created (in a folder of root's) the sandbox uid's, through its descriptor."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        os.fchown(fd, uid, uid)
+        os.fchmod(fd, 0o700)
+    finally:
+        os.close(fd)
+
+
 def _become_subreaper() -> None:
     """Orphans of this process's children come to it instead of the machine's init.
 
     bubblewrap's outer process can exit before its pid 1 is reaped; that pid 1 (a zombie of a
-    sandbox uid) is then ours to reap (:func:`_reap`) rather than left to an init that may never do it.
+    sandbox uid) is then ours to reap (:func:`_sweep`) rather than left to an init that may never do it.
     """
     import ctypes
 
     ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
-def _reap(uid: int, wait: float = 2.0) -> None:
-    """Reap the zombies of ``uid`` that were handed to this process, until none of ``uid`` is left."""
+def _sweep(uid: int, wait: float = 5.0) -> list[int]:
+    """Kill and reap every process of ``uid`` (a uid picked for one kernel only); the live pids found.
+
+    A helper becomes ``uid`` and calls ``kill(-1, SIGKILL)``, which reaches every process of that uid
+    at once, those that left the process group (``setsid``) or whose thread-group leader called
+    ``pthread_exit`` included. The zombies handed to this process (it is a subreaper) are reaped,
+    until no process of ``uid`` is left but zombies that another parent will reap.
+    """
+    seen: list[int] = []
     deadline = time.monotonic() + wait
     while True:
-        mine = [p for p in sandbox_mod.processes() if p[1] == uid]
-        for pid, _uid, state in mine:
-            if state == "Z" and _parent(pid) == os.getpid():
-                try:
-                    os.waitpid(pid, os.WNOHANG)
-                except ChildProcessError:
-                    pass
-        if not mine or time.monotonic() > deadline:
-            return
+        found = [(pid, state) for pid, owner, state in sandbox_mod.processes() if owner == uid]
+        live = [pid for pid, state in found if state != "Z"]
+        ours = [pid for pid, state in found if state == "Z" and _parent(pid) == os.getpid()]
+        for pid in ours:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+        if live:
+            seen += [p for p in live if p not in seen]
+            _kill_all_of(uid)
+        if (not live and not ours) or time.monotonic() > deadline:
+            return seen
         time.sleep(0.01)
 
 
-def _kill_uid(uid: int) -> list[int]:
-    """SIGKILL every process of ``uid`` (a uid picked for one kernel only); the pids that were found.
-
-    A zombie is signalled too: a thread-group leader that called ``pthread_exit`` shows as a zombie
-    while its other threads run on, and the signal kills the whole group.
-    """
-    seen: list[int] = []
-    for _ in range(20):
-        found = [pid for pid, owner, _state in sandbox_mod.processes() if owner == uid]
-        if not found:
-            break
-        for pid in found:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        seen += [p for p in found if p not in seen]
-        time.sleep(0.05)
-    return seen
+def _kill_all_of(uid: int) -> None:
+    helper = os.fork()
+    if helper == 0:  # pragma: no cover - the child
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)  # every process this uid may signal: all of its own, not itself
+        finally:
+            os._exit(0)
+    os.waitpid(helper, 0)

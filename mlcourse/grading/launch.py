@@ -12,6 +12,9 @@ file or environment variable, so nothing a kernel could have written runs here. 
 ``bwrap``
     The same allowlist handed to bubblewrap, which this process becomes after dropping to the
     sandbox uid (bubblewrap then builds the namespaces as that user).
+``uid``
+    The sandbox uid and resource limits only, no namespaces: for a throw-away container that refuses
+    them (the grader then keeps its files unreadable to that uid, and kills by uid).
 ``none``
     Resource limits only (not root, or the learner's own kernel).
 
@@ -303,7 +306,7 @@ def main(argv: list[str]) -> None:
             _namespaces(spec, command, info_fd)
         elif engine == "bwrap":
             _bwrap(spec, command, info_fd)
-        elif engine == "none":
+        elif engine in ("uid", "none"):
             _drop(spec)
             os.chdir(spec["cwd"])
             os.execv(command[0], command)

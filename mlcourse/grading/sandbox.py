@@ -54,9 +54,14 @@ ETC = (
     "fonts",
     "alternatives",
 )
-ENGINES = ("auto", "bwrap", "namespaces")
+#: What ``--sandbox`` accepts: ``uid`` is only a fresh user (for a throw-away container where namespaces
+#: are refused, as Docker's default seccomp profile does); ``container`` is ``auto``, else ``uid``.
+ENGINES = ("auto", "bwrap", "namespaces", "uid", "container")
 #: Sandbox uids are drawn from this range, so any process with such a uid is a kernel's.
 UID_LOW, UID_HIGH = 200_000, 2**31 - 2
+
+
+UID_ONLY = "a fresh unprivileged uid and resource limits only, for a throw-away container"
 
 
 class SandboxUnavailable(RuntimeError):
@@ -125,13 +130,26 @@ def plan(*, scratch_mb: int, tmp_mb: int, sock_dir: str, connection: str, exchan
     return mounts
 
 
+def readable_by_others(path: str | Path) -> bool:
+    """Whether a user with no groups (a kernel's uid) could read ``path``, going by its permissions."""
+    path = Path(path).absolute()
+    for folder in reversed(path.parents):
+        if not os.stat(folder).st_mode & 0o001:
+            return False
+    return bool(os.stat(path).st_mode & 0o004)
+
+
 def sandbox_uid(uid: int) -> bool:
     """True for a uid from the range the grader gives its kernels."""
     return UID_LOW <= uid < UID_HIGH
 
 
 def processes() -> list[tuple[int, int, str]]:
-    """``(pid, uid, state)`` of every process on this machine (zombies included)."""
+    """``(pid, uid, state)`` of every process on this machine (zombies included).
+
+    A thread-group leader that called ``pthread_exit`` shows as a zombie while its other threads run
+    on: its state here is that of its first live thread ("R", say), not "Z".
+    """
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -139,10 +157,21 @@ def processes() -> list[tuple[int, int, str]]:
         try:
             with open(f"/proc/{entry}/status") as fh:
                 fields = dict(line.split(":", 1) for line in fh.read().splitlines() if ":" in line)
-            found.append((int(entry), int(fields["Uid"].split()[0]), fields["State"].strip()[:1]))
+            state = fields["State"].strip()[:1]
+            if state == "Z":
+                state = next((s for s in map(_thread_state, os.listdir(f"/proc/{entry}/task")) if s != "Z"), "Z")
+            found.append((int(entry), int(fields["Uid"].split()[0]), state))
         except (OSError, KeyError, ValueError, IndexError):
             continue
     return found
+
+
+def _thread_state(tid: str) -> str:
+    try:
+        with open(f"/proc/{tid}/stat") as fh:  # every thread is reachable as /proc/<tid>, though not listed
+            return fh.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "Z"
 
 
 def leftover_processes() -> list[tuple[int, int, str]]:
@@ -215,6 +244,16 @@ def _try(engine_name: str) -> str:
     return ""
 
 
+def _reachable_python() -> None:
+    """Without namespaces the kernel's uid must reach the Python installation where it lies."""
+    blocked = [r for r in python_roots() if not all(os.stat(p).st_mode & 0o001 for p in [*Path(r).parents, Path(r)])]
+    if blocked:
+        raise SandboxUnavailable(
+            f"cannot use --sandbox uid: {blocked[0]} is inside a folder other users cannot enter, so a kernel "
+            "running as a fresh uid could not start Python; install Python where every user can read it"
+        )
+
+
 def is_root() -> bool:
     """True when this process may build sandboxes (it is root)."""
     return hasattr(os, "geteuid") and os.geteuid() == 0
@@ -234,6 +273,15 @@ def engine(requested: str = "auto") -> tuple[str, str]:
         raise ValueError(f"sandbox engine must be one of {', '.join(ENGINES)}; got {requested!r}")
     if not is_root():
         return "none", "not root: kernels run as you, unsandboxed"
+    if requested == "uid":
+        _reachable_python()
+        return "uid", UID_ONLY
+    if requested == "container":
+        try:
+            return engine("auto")
+        except SandboxUnavailable as exc:
+            _reachable_python()
+            return "uid", f"{UID_ONLY}; namespaces are not allowed here ({str(exc).split(': ', 1)[-1][:200]})"
     failures = []
     if requested in ("auto", "bwrap"):
         if bwrap_path() is None:
@@ -249,5 +297,6 @@ def engine(requested: str = "auto") -> tuple[str, str]:
         failures.append(f"namespaces: {why}")
     raise SandboxUnavailable(
         "cannot build the grading sandbox: " + "; ".join(failures) + ". Grade on a machine (or a container "
-        "with CAP_SYS_ADMIN) where namespaces are allowed; student code never runs as root unsandboxed."
+        "with CAP_SYS_ADMIN) where namespaces are allowed, or, in a throw-away container, with --sandbox uid; "
+        "student code never runs as root."
     )
