@@ -37,6 +37,11 @@ $(STAMP):
 	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info >= (3, 10) else 'mlcourse needs Python 3.10 or newer; this is ' + sys.version.split()[0] + ' (set PYTHON=python3.11)')"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "could not create $(VENV): on Debian/Ubuntu install python3-venv"; exit 1; }
 	$(PY) -m pip install --quiet --constraint $(LOCK) --editable ".[dev]"
+	@# nbgrader (a test dependency) would put instructor menus in every learner's JupyterLab: off here;
+	@# an instructor turns them on with `jupyter labextension enable @jupyter/nbgrader` and the server extensions.
+	@$(VENV)/bin/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1 || true
+	@for e in formgrader assignment_list course_list validate_assignment; do \
+	  $(VENV)/bin/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$e >/dev/null 2>&1 || true; done
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 	@echo "mlcourse installed in $(VENV) with the versions in $(LOCK)"

@@ -19,7 +19,16 @@ FIXTURES = REPO / "tests" / "fixtures" / "grading"
             ["test_q1_mean           2  passed", "4 of 4 questions (9 of 9"],
         ),
         (FIXTURES / "submissions" / "wrong.ipynb", 1, ["failed: mean([1, 2, 3]) should be 2.0", "0 of 4 questions"]),
-        (FIXTURES / "toy_exercise.ipynb", 1, ["test_q1_mean           2  not attempted", "0 of 9 points"]),
+        (
+            FIXTURES / "toy_exercise.ipynb",
+            1,
+            [
+                "test_q1_mean           2  not attempted",
+                "0 of 9 points",
+                "q_md_answer            1  written answer: not answered yet; graded by your instructor",
+                "Written answers (1 points) are read and graded by your instructor.",
+            ],
+        ),
         (FIXTURES / "submissions" / "hidden_fail.ipynb", 0, ["4 of 4 questions"]),  # only visible tests here
     ],
 )

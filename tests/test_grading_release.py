@@ -8,7 +8,14 @@ import nbformat
 import pytest
 
 from mlcourse.cli import main
-from mlcourse.grading.format import FormatError, load_assignment, release_code_answer, split_test
+from mlcourse.grading.format import (
+    FormatError,
+    cell_role,
+    load_assignment,
+    release_code_answer,
+    release_markdown_answer,
+    split_test,
+)
 from mlcourse.grading.release import release, release_notebook, render
 from tests.conftest import REPO
 
@@ -21,6 +28,34 @@ def test_solution_blocks_become_the_stub_keeping_the_indentation():
         'def f(x):\n    """Doc."""\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\nY = 2'
     )
     assert release_code_answer("x = 1") == "# YOUR CODE HERE\nraise NotImplementedError()"
+
+
+def test_a_written_answer_keeps_its_question_and_loses_its_solution():
+    assert (
+        release_markdown_answer("Why?\n\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION") == "Why?\n\nYOUR ANSWER HERE"
+    )
+    assert release_markdown_answer("Because.") == "YOUR ANSWER HERE"
+
+
+def test_written_answers_are_graded_by_hand_as_nbgrader_requires(tmp_path):
+    assignment = load_assignment(FIXTURES / "toy_source.ipynb")
+    assert [(m.name, m.points) for m in assignment.manual] == [("q_md_answer", 1.0)]
+    assert assignment.max_score == 9  # the written answer's point is not in the automatic score
+    nb = nbformat.read(FIXTURES / "toy_source.ipynb", as_version=4)
+    written = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q_md_answer")
+    written.metadata.nbgrader["grade"] = False  # a markdown solution cell nobody grades: nbgrader refuses it
+    bad = tmp_path / "bad.ipynb"
+    nbformat.write(nb, bad)
+    with pytest.raises(FormatError, match='graded by hand, as nbgrader requires: set "grade": true'):
+        load_assignment(bad)
+    with pytest.raises(FormatError, match="q_md_answer"):
+        release_notebook(nb)
+
+
+def test_odd_metadata_in_a_submission_never_stops_grading():
+    # A student may set anything; only the source is held to the format.
+    cell = nbformat.v4.new_code_cell("x = 1", metadata={"nbgrader": {"grade": True, "solution": True}})
+    assert cell_role(cell) == "other"
 
 
 def test_hidden_tests_are_split_off():
