@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -292,7 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "serve",
         help="serve a model bundle over HTTP (FastAPI under uvicorn)",
-        description="Load the model bundle in BUNDLE (its sha256 checked before anything is unpickled) and "
+        description="Load the model bundle in BUNDLE (every file checked against its manifest, the manifest "
+        "against --sha256, before anything is unpickled) and "
         "serve GET /health, GET /metadata, POST /predict and GET /metrics until Ctrl-C. Exits 1 when the "
         "bundle is refused (tampered or incomplete).",
     )
@@ -303,7 +305,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-batch", type=int, default=1000, metavar="N", help="most records per POST /predict (default 1000)"
     )
-    p.add_argument("--sha256", metavar="HEX", help="refuse a model file whose sha256 is not this pinned value")
+    p.add_argument(
+        "--sha256",
+        metavar="HEX",
+        default=os.environ.get("MLCOURSE_BUNDLE_SHA256") or None,
+        help="the bundle's pinned digest (ModelBundle.digest, printed when serving starts): refuse any other "
+        "bundle (default: the MLCOURSE_BUNDLE_SHA256 environment variable)",
+    )
     p.add_argument(
         "--log-level",
         default="info",

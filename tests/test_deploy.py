@@ -214,6 +214,37 @@ def test_pods_run_as_the_images_non_root_user(manifests, container, docker):
         assert any(m["mountPath"] == "/tmp" for m in container["volumeMounts"]), "give the app a writable /tmp"
 
 
+def test_pods_meet_the_restricted_pod_security_standard(manifests, container):
+    # Kubernetes' "restricted" profile, checked field by field (kubernetes.io/docs/concepts/security/pod-security-standards).
+    pod = manifests["Deployment"]["spec"]["template"]["spec"]
+    pod_ctx, ctx = pod.get("securityContext", {}), container.get("securityContext", {})
+    assert ctx.get("runAsNonRoot", pod_ctx.get("runAsNonRoot")) is True
+    seccomp = ctx.get("seccompProfile", pod_ctx.get("seccompProfile", {}))
+    assert seccomp.get("type") in ("RuntimeDefault", "Localhost")
+    assert ctx["allowPrivilegeEscalation"] is False and not ctx.get("privileged", False)
+    assert "ALL" in ctx["capabilities"]["drop"] and set(ctx["capabilities"].get("add", [])) <= {"NET_BIND_SERVICE"}
+    assert not any("hostPath" in v for v in pod.get("volumes", []))
+    assert not (pod.get("hostNetwork") or pod.get("hostPID") or pod.get("hostIPC"))
+
+
+def test_probes_time_out_and_shutdown_waits_for_the_endpoints_to_drain(manifests, container):
+    pod = manifests["Deployment"]["spec"]["template"]["spec"]
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert 0 < container[probe]["timeoutSeconds"] < container[probe]["periodSeconds"]
+    command = container["lifecycle"]["preStop"]["exec"]["command"]
+    assert command[0] == "sleep" and 0 < int(command[1]) < pod["terminationGracePeriodSeconds"]
+
+
+def test_the_deployment_pins_the_bundle_digest_and_fails_closed_until_it_is_set(container, bundle, capsys):
+    from mlcourse.cli import main
+
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert "MLCOURSE_BUNDLE_SHA256" in env
+    with pytest.raises(SystemExit) as exc:  # the placeholder is not a digest: `mlcourse serve` will not start
+        main(["serve", str(bundle[1]), "--sha256", env["MLCOURSE_BUNDLE_SHA256"]])
+    assert exc.value.code == 2 and "--sha256 must be 64 hexadecimal characters" in capsys.readouterr().err
+
+
 def test_selector_and_service_reach_the_pods(manifests, container, docker):
     deployment, service = manifests["Deployment"], manifests["Service"]
     labels = deployment["spec"]["template"]["metadata"]["labels"]

@@ -29,6 +29,7 @@ from mlcourse.grading.grade import Options
 from mlcourse.grading.kernel import Kernel, Limits, SandboxError
 from mlcourse.grading.release import release_notebook
 from tests.conftest import REPO
+from tests.container import as_in_a_container
 from tests.fixtures.grading.make_fixtures import ALL, submission
 
 TOY = REPO / "tests" / "fixtures" / "grading" / "toy_source.ipynb"
@@ -586,21 +587,6 @@ def test_mlcourse_package_folder_is_the_only_part_of_the_repository_shown():
 
 
 # -- a fresh uid only: for a throw-away container that refuses namespaces (Docker's default) --------
-def _as_in_a_container(command: list[str]) -> list[str]:
-    """``command`` run where the Python installation is readable by every user, as in a container:
-    a private mount namespace here covers any private folder above it (/root, for pyenv) with an
-    empty readable one that shows only the installation. The grader inside builds no namespaces."""
-    script = ["set -e", "stage=$(mktemp -d)"]
-    for i, root in enumerate(sandbox.python_roots()):
-        blocked = next((p for p in reversed(Path(root).parents) if not os.stat(p).st_mode & 0o001), None)
-        if blocked is not None:
-            script += [f"mkdir -p $stage/{i}", f"mount --bind {root} $stage/{i}"]
-            script += [f"mountpoint -q {blocked} || mount -t tmpfs -o mode=755 tmpfs {blocked}"]
-            script += [f"mkdir -p {root}", f"mount --bind $stage/{i} {root}"]
-    script.append('exec "$@"')
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(script), "sh", *command]
-
-
 def test_a_fresh_uid_alone_keeps_the_source_and_kills_everything_it_started(tmp_path):
     if not sandbox.is_root():
         if os.environ.get("CI") == "true":
@@ -623,7 +609,7 @@ def test_a_fresh_uid_alone_keeps_the_source_and_kills_everything_it_started(tmp_
     _write(inbox, "honest", submission(**ALL))
     mlcourse_cmd = [str(Path(sys.executable).with_name("mlcourse")), "grade", "--assignment", str(source)]
     proc = subprocess.run(
-        _as_in_a_container([*mlcourse_cmd, str(inbox), "--out", str(out), "--sandbox", "uid", "--quiet"]),
+        as_in_a_container([*mlcourse_cmd, str(inbox), "--out", str(out), "--sandbox", "uid", "--quiet"]),
         capture_output=True,
         text=True,
         timeout=300,
@@ -645,7 +631,7 @@ def test_a_fresh_uid_alone_keeps_the_source_and_kills_everything_it_started(tmp_
         (public / source.name).chmod(0o644)
         cmd = [*mlcourse_cmd[:-1], str(public / source.name), str(inbox), "--out", str(tmp_path / "out2")]
         refused = subprocess.run(
-            _as_in_a_container([*cmd, "--sandbox", "uid"]), capture_output=True, text=True, timeout=120
+            as_in_a_container([*cmd, "--sandbox", "uid"]), capture_output=True, text=True, timeout=120
         )
     finally:
         shutil.rmtree(public)

@@ -14,7 +14,7 @@ import pytest
 import scipy.spatial.distance
 import scipy.special
 import scipy.stats
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.compose import make_column_transformer
@@ -41,7 +41,10 @@ def scipy_ks(a, b, **kwargs):
 
 def assert_ks_equal(ours, theirs):
     assert abs(ours.statistic - theirs.statistic) <= STAT_TOL
-    assert abs(ours.pvalue - theirs.pvalue) <= P_TOL, (ours.pvalue, theirs.pvalue)
+    if math.isnan(theirs.pvalue):  # SciPy's asymptotic p-value for n1 = n2 = 1
+        assert math.isnan(ours.pvalue), ours.pvalue
+    else:
+        assert abs(ours.pvalue - theirs.pvalue) <= P_TOL, (ours.pvalue, theirs.pvalue)
     assert ours.statistic_location == theirs.statistic_location
     assert ours.statistic_sign == theirs.statistic_sign
 
@@ -64,6 +67,56 @@ def test_ks_2samp_matches_scipy_exact_branch(a, b, alternative):
     # (warning, asymptotic p-value); ours counts probabilities and never needs to. Documented.
     assume(not warned)
     assert_ks_equal(mm.ks_2samp(a, b, alternative=alternative), theirs)
+
+
+ALTERNATIVES, METHODS = ["two-sided", "less", "greater"], ["auto", "exact", "asymp"]
+tiny_samples = st.integers(1, 8).flatmap(
+    lambda n: st.one_of(
+        st.lists(st.integers(0, 3).map(float), min_size=n, max_size=n),  # ties in and across the samples
+        st.lists(st.floats(-10, 10, allow_nan=False, allow_subnormal=False), min_size=n, max_size=n),
+    )
+)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(
+    a=st.one_of(tiny_samples, samples),
+    b=st.one_of(tiny_samples, samples),
+    alternative=st.sampled_from(ALTERNATIVES),
+    method=st.sampled_from(METHODS),
+)
+@example(a=[0.0], b=[1.0], alternative="two-sided", method="asymp")  # SciPy's NaN (formerly our 0.0)
+@example(a=[1.0], b=[1.0], alternative="two-sided", method="asymp")
+@example(a=[1.0], b=[0.0, 2.0], alternative="less", method="asymp")
+def test_ks_2samp_matches_scipy_for_every_method_from_one_value_up(a, b, alternative, method):
+    theirs, warned = scipy_ks(a, b, alternative=alternative, method=method)
+    assume(not warned or method == "asymp")  # SciPy's one-sided exact count giving up near p = 1 (see above)
+    assert_ks_equal(mm.ks_2samp(a, b, alternative, method), theirs)
+
+
+@pytest.mark.parametrize("sizes", [(1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 2)])
+def test_ks_2samp_matches_scipy_on_every_tiny_sample(sizes):
+    """Every pair of samples of these sizes over the values 0, 1, 2 (ties included), every alternative and method."""
+    n1, n2 = sizes
+    grids = [np.array(list(np.ndindex(*([3] * n))), dtype=float) for n in sizes]
+    for a in grids[0]:
+        for b in grids[1]:
+            for alternative in ALTERNATIVES:
+                for method in METHODS:
+                    theirs, _ = scipy_ks(a, b, alternative=alternative, method=method)
+                    assert_ks_equal(mm.ks_2samp(a, b, alternative, method), theirs)
+    assert len(grids[0]) == 3**n1 and len(grids[1]) == 3**n2
+
+
+def test_ks_2samp_asymptotic_p_value_of_one_value_each_is_nan_as_in_scipy():
+    # n1 n2 / (n1 + n2) = 0.5 rounds to 0, and the one-sample distribution of 0 draws does not exist
+    for a, b in [([0.0], [0.0]), ([0.0], [1.0]), ([2.0], [1.0])]:
+        ours = mm.ks_2samp(a, b, method="asymp")
+        assert math.isnan(ours.pvalue) and math.isnan(scipy_ks(a, b, method="asymp")[0].pvalue)
+        assert not math.isnan(mm.ks_2samp(a, b, "less", "asymp").pvalue)  # Hodges' one-sided formula is defined
+        assert mm.ks_2samp(a, b).pvalue == scipy.stats.ks_2samp(a, b).pvalue  # the exact count is too
+    with np.errstate(divide="ignore"):  # SciPy divides by n = 0 on the way to its NaN
+        assert math.isnan(_kolmogorov.kolmogorov_sf(0, 0.5)) and math.isnan(scipy.stats.kstwo.sf(0.5, 0))
 
 
 @PROPERTY
@@ -402,7 +455,8 @@ def test_drift_report_flags_only_shifted_features(frames):
 def test_drift_report_categorical_override_and_arrays(frames):
     reference, current = frames
     res = mm.DriftReport(reference, current, categorical=["count"]).results
-    assert res.loc["count", "test"] == "chi2"
+    # as categories, the Poisson counts' rare tail values have expected counts below 1: a permutation test
+    assert res.loc["count", "kind"] == "categorical" and res.loc["count", "test"] == "chi2_perm"
     report = mm.DriftReport(reference[["stable", "shifted"]].to_numpy(), current[["stable", "shifted"]].to_numpy())
     assert report.results.index.tolist() == ["x0", "x1"] and report.drifted_features == ["x1"]
 
@@ -634,7 +688,7 @@ def test_plots_of_a_monitored_year(year, first_model):
 
 
 def test_docstring_examples_run():
-    for name in ("", ".ks", "._kolmogorov", "._special", ".stats", ".report", ".simulate", ".monitor"):
+    for name in ("", ".ks", "._kolmogorov", "._special", ".stats", ".kinds", ".report", ".simulate", ".monitor"):
         module = importlib.import_module(f"mlcourse.monitoring{name}")
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.failed == 0, module.__name__

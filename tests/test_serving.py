@@ -125,9 +125,23 @@ def copy_bundle(src: Path, dst: Path) -> Path:
 
 
 def edit_metadata(directory: Path, **changes) -> None:
+    """Change metadata.json and write a manifest that matches: an attacker who can rewrite every file."""
     meta = json.loads((directory / "metadata.json").read_text())
     meta.update(changes)
     (directory / "metadata.json").write_text(json.dumps(meta))
+    resign(directory)
+
+
+def resign(directory: Path) -> str:
+    """Rewrite manifest.json to match the files as they are now; returns the new digest."""
+    import hashlib
+
+    manifest = json.loads((directory / "manifest.json").read_text())
+    for name in manifest["files"]:
+        manifest["files"][name] = hashlib.sha256((directory / name).read_bytes()).hexdigest()
+    text = json.dumps(manifest).encode()
+    (directory / "manifest.json").write_bytes(text)
+    return hashlib.sha256(text).hexdigest()
 
 
 class RunsOnUnpickle:
@@ -300,16 +314,16 @@ def test_one_flipped_byte_is_refused(cancer_bundle, tmp_path):
         ModelBundle.load(bundle)
 
 
-def test_a_pinned_hash_catches_a_consistent_swap(cancer, cancer_bundle, tmp_path):
+def test_a_pinned_digest_catches_a_consistent_swap(cancer, cancer_bundle, tmp_path):
     X, y, _ = cancer
-    bundle_1, path = cancer_bundle
-    pinned = bundle_1.metadata["model_sha256"]
+    _bundle_1, path = cancer_bundle
+    pinned = ModelBundle.verify(path)
     other = ModelBundle.from_model(make_pipeline(StandardScaler(), LogisticRegression(C=0.01)).fit(X, y), X, y)
-    swapped = other.save(tmp_path / "swapped")  # model file and metadata agree with each other
-    assert ModelBundle.load(swapped).metadata["model_sha256"] != pinned
+    swapped = other.save(tmp_path / "swapped")  # every file agrees with the others
+    assert ModelBundle.load(swapped).digest == other.digest != pinned
     with pytest.raises(BundleIntegrityError, match="pinned"):
         ModelBundle.load(swapped, expected_sha256=pinned)
-    assert ModelBundle.load(path, expected_sha256=pinned.upper()).metadata["name"] == "cancer"
+    assert ModelBundle.load(path, expected_sha256=pinned.upper()).digest == pinned
 
 
 @pytest.mark.parametrize(
@@ -329,15 +343,22 @@ def test_malformed_metadata_is_refused(cancer_bundle, tmp_path, change, match):
 
 
 def test_missing_or_broken_files(cancer_bundle, tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"metadata\.json"):
+    with pytest.raises(FileNotFoundError, match=r"manifest\.json: missing"):
         ModelBundle.load(tmp_path)
     bundle = copy_bundle(cancer_bundle[1], tmp_path / "b")
-    (bundle / "model.pkl").unlink()
-    with pytest.raises(FileNotFoundError, match=r"model\.pkl"):
-        ModelBundle.load(bundle)
     (bundle / "metadata.json").write_text("{not json")
+    with pytest.raises(BundleIntegrityError, match=r"metadata\.json: sha256 .* recorded in manifest\.json"):
+        ModelBundle.load(bundle)
+    resign(bundle)  # a manifest that vouches for the broken file: still refused, and never a raw error
     with pytest.raises(BundleIntegrityError, match="not valid JSON"):
         ModelBundle.load(bundle)
+    (bundle / "model.pkl").unlink()
+    with pytest.raises((FileNotFoundError, BundleIntegrityError)):
+        ModelBundle.load(bundle)
+    other = copy_bundle(cancer_bundle[1], tmp_path / "c")
+    (other / "model.pkl").unlink()
+    with pytest.raises(FileNotFoundError, match=r"model\.pkl: missing"):
+        ModelBundle.load(other)
 
 
 def test_library_version_mismatch_warns_and_still_loads(cancer_bundle, tmp_path):
@@ -357,7 +378,7 @@ def test_save_overwrites_and_metadata_is_a_copy(cancer_bundle, tmp_path):
     bundle, _ = cancer_bundle
     path = bundle.save(tmp_path / "x")
     assert bundle.save(path) == path
-    assert sorted(p.name for p in path.iterdir()) == ["metadata.json", "model.pkl"]  # no temporary files left
+    assert sorted(p.name for p in path.iterdir()) == ["manifest.json", "metadata.json", "model.pkl"]  # no temp files
     meta = bundle.metadata
     meta["name"] = "changed"
     assert bundle.metadata["name"] == "cancer"
@@ -480,7 +501,7 @@ def test_health_metadata_and_predict(cancer, cancer_bundle):
     bundle, _ = cancer_bundle
     with TestClient(create_app(bundle)) as client:
         assert client.get("/health").json() == {"status": "ok", "name": "cancer", "version": "3"}
-        assert client.get("/metadata").json() == bundle.metadata
+        assert client.get("/metadata").json() == {**bundle.metadata, "bundle_sha256": bundle.digest}
         records = X.iloc[:4].to_dict("records")
         batch = client.post("/predict", json={"records": records}).json()
         assert batch["predictions"] == model.predict(X.iloc[:4]).tolist()
@@ -660,7 +681,7 @@ def test_served_over_a_real_socket_matches_batch_scoring(mixed, mixed_bundle, tm
     path = mixed_bundle.save(tmp_path / "b")
     log = tmp_path / "server.log"
     records = X.iloc[:20].astype(object).where(X.iloc[:20].notna(), None).to_dict("records")
-    pinned = mixed_bundle.metadata["model_sha256"]
+    pinned = mixed_bundle.digest  # set by save(): the value to pin
     with serve_in_background(path, log_path=log, expected_sha256=pinned) as url:
         host, port = url.removeprefix("http://").split(":")
         assert host == "127.0.0.1"

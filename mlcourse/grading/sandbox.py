@@ -115,15 +115,19 @@ def plan(*, scratch_mb: int, tmp_mb: int, sock_dir: str, connection: str, exchan
             mounts.append(["symlink", str(host), os.readlink(host)])
         elif host.exists():
             mounts.append(["ro", str(host), str(host)])
-    mounts += [["ro", root, root] for root in python_roots()]
+    # The private tmpfs folders first: a Python installation under /tmp or /home (a CI checkout, say)
+    # is then mounted on top of them instead of being hidden by them.
     mounts += [
         ["proc", "/proc"],
         ["dev", "/dev"],
         ["tmpfs", "/dev/shm", tmp_mb * 2**20, 0o1777],
         ["tmpfs", "/tmp", tmp_mb * 2**20, 0o1777],
-        *([["rw", exchange, exchange]] if exchange else []),
         ["tmpfs", HOME, scratch_mb * 2**20, 0o700, "home"],
         ["dir", RUN, 0o755],
+    ]
+    mounts += [["ro", root, root] for root in python_roots()]
+    mounts += [
+        *([["rw", exchange, exchange]] if exchange else []),
         ["rw", SOCKETS, sock_dir],
         ["file", CONNECTION, connection],
     ]

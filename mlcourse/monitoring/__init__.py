@@ -4,7 +4,11 @@ Drift statistics are written from scratch with numpy and proved equal to SciPy's
 ``tests/test_monitoring.py``: :func:`ks_2samp` (``scipy.stats.ks_2samp``, exact and asymptotic
 p-values), :func:`chi2_contingency` (``scipy.stats.chi2_contingency``) and :func:`jensenshannon`
 (``scipy.spatial.distance.jensenshannon``). :func:`psi`, the population stability index, has no
-SciPy twin.
+SciPy twin. Where expected counts are too small for the chi-square distribution (:func:`cochran_rule`),
+:func:`chi2_permutation_test` replaces it (``scipy.stats.permutation_test`` with the same statistic).
+
+:class:`DriftReport` checks each column as its kind allows (:func:`column_kind`): numbers and time
+stamps with KS, categories with chi-square, identifiers by their share of unseen values.
 
 Examples
 --------
@@ -16,6 +20,7 @@ Examples
 (0.168, True)
 """
 
+from mlcourse.monitoring.kinds import KINDS, column_kind, time_numbers
 from mlcourse.monitoring.ks import KSResult, ks_2samp
 from mlcourse.monitoring.monitor import Monitor, Retraining, RetrainPolicy
 from mlcourse.monitoring.plots import plot_drift_over_time, plot_performance
@@ -28,16 +33,20 @@ from mlcourse.monitoring.stats import (
     category_counts,
     category_fractions,
     chi2_contingency,
+    chi2_permutation_test,
     chi_square_test,
+    cochran_rule,
     expected_freq,
     jensenshannon,
     psi,
     psi_from_fractions,
     quantile_bins,
     rel_entr,
+    unseen_share,
 )
 
 __all__ = [
+    "KINDS",
     "PSI_EPS",
     "Batch",
     "Chi2Result",
@@ -51,7 +60,10 @@ __all__ = [
     "category_counts",
     "category_fractions",
     "chi2_contingency",
+    "chi2_permutation_test",
     "chi_square_test",
+    "cochran_rule",
+    "column_kind",
     "compare_feature",
     "expected_freq",
     "jensenshannon",
@@ -63,4 +75,6 @@ __all__ = [
     "quantile_bins",
     "rel_entr",
     "simulate_production",
+    "time_numbers",
+    "unseen_share",
 ]

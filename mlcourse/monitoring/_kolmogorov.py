@@ -179,7 +179,7 @@ def kolmogorov_sf(n: int, x: float) -> float:
     Parameters
     ----------
     n : int
-        Sample size, at least 1.
+        Sample size. ``n < 1`` has no distribution: NaN, as SciPy's ``kstwo.sf(x, 0)``.
     x : float
         The statistic, in [0, 1].
 
@@ -192,6 +192,8 @@ def kolmogorov_sf(n: int, x: float) -> float:
     >>> round(kolmogorov_sf(20, 0.3), 6)
     0.043067
     """
+    if n < 1:  # ks_2samp's asymptotic size for n1 = n2 = 1 rounds to 0 (see mlcourse.monitoring.ks)
+        return math.nan
     if x >= 1:
         return 0.0
     if x <= 0:

@@ -12,7 +12,9 @@ equally likely, and ``D >= d`` exactly when the path strays at least ``d`` from 
   binomials and keeps full precision for tiny p-values (Viehmann 2021). Cells on one anti-diagonal
   ``i + j = s`` depend only on the previous one, so numpy computes a whole anti-diagonal at once;
 * ``method="asymp"`` uses the one-sample two-sided distribution with ``n = n1 n2 / (n1 + n2)``
-  (:func:`mlcourse.monitoring._kolmogorov.kolmogorov_sf`), or Hodges' formula for one-sided tests;
+  rounded to a whole number (:func:`mlcourse.monitoring._kolmogorov.kolmogorov_sf`), or Hodges'
+  formula for one-sided tests. With ``n1 = n2 = 1``, ``n = 0.5`` rounds (half to even) to 0, which
+  has no distribution: the two-sided p-value is NaN, as in SciPy;
 * ``method="auto"`` (default) is exact when both samples have at most 10 000 values.
 
 Each cell is computed with the same floating-point operations as SciPy's loop, so the exact two-sided
@@ -90,7 +92,8 @@ def ks_2samp(data1, data2, alternative: str = "two-sided", method: str = "auto")
         ``"greater"``: the CDF of ``data1`` lies above that of ``data2`` somewhere (statistic
         ``max(F1 - F2)``); ``"less"``: below (``max(F2 - F1)``); ``"two-sided"``: either.
     method : {"auto", "exact", "asymp"}, default="auto"
-        How to compute the p-value (see the module docstring).
+        How to compute the p-value (see the module docstring). ``"asymp"`` with two-sided
+        alternative and one value in each sample gives a NaN p-value, as SciPy does.
 
     Returns
     -------
@@ -142,7 +145,8 @@ def ks_2samp(data1, data2, alternative: str = "two-sided", method: str = "auto")
             method = "asymp"
     if method == "asymp":
         pvalue = _asymptotic(n1, n2, d, alternative)
-    return KSResult(d, float(min(max(pvalue, 0.0), 1.0)), location.item(), sign)
+    pvalue = pvalue if math.isnan(pvalue) else min(max(pvalue, 0.0), 1.0)  # NaN stays NaN, as np.clip keeps it
+    return KSResult(d, float(pvalue), location.item(), sign)
 
 
 # ---------------------------------------------------------------------------------------------

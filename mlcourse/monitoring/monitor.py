@@ -127,7 +127,8 @@ class Monitor:
         The score expected of the first model (say, from cross-validation). By default, the score of
         its first labelled month.
     drift_options : dict, optional
-        Keyword arguments for :class:`DriftReport` (``alpha``, ``psi_threshold``, ``n_bins``, ``categorical``).
+        Keyword arguments for :class:`DriftReport` (``alpha``, ``psi_threshold``, ``n_bins``, ``categorical``,
+        ``identifier``, ``identifier_share``, ``unseen_threshold``, ``n_permutations``, ``random_state``).
     on_retrain : callable, optional
         Called with a :class:`Retraining` after each retraining: the hook to deploy the new model.
 

@@ -1,29 +1,52 @@
 """A drift report: every feature of a current batch compared with the reference data, in one table.
 
-Numeric features get the two-sample KS test, categorical ones (strings, booleans, pandas
-categories) the chi-square test on their category counts. Every feature also gets the PSI and the
-Jensen–Shannon distance (base 2, so between 0 and 1) on the same bins: deciles of the reference for
-numbers, the categories themselves otherwise.
+Each column gets the check that its kind allows (:func:`mlcourse.monitoring.kinds.column_kind`), and the
+report says which in its ``kind`` and ``test`` columns:
+
+* **numeric** — the two-sample KS test (``"ks"``);
+* **datetime** — the KS test too, on the time stamps as integers since the epoch (UTC where they have a
+  time zone; :func:`~mlcourse.monitoring.kinds.time_numbers`). Time is ordered, so a shift of the
+  range shows as a large KS statistic. An event time (when a row was recorded) moves on with every
+  batch and so always drifts: leave it out, or turn it into features (weekday, hour) first;
+* **categorical** (strings, booleans, pandas categories) — the chi-square test on the category counts
+  (``"chi2"``) where its expected counts allow (:func:`~mlcourse.monitoring.stats.cochran_rule`: all
+  at least 1, at most 20 % below 5), and otherwise a permutation test of the same statistic
+  (``"chi2_perm"``, :func:`~mlcourse.monitoring.stats.chi2_permutation_test`). With small expected
+  counts the chi-square distribution is a poor guide to the statistic's real distribution, and the
+  p-value can be far off either way; the permutation test needs no approximation;
+* **identifier** (labels that are nearly all distinct: IDs, UUIDs) — no test on counts of 0 and 1 is
+  possible. The ``statistic`` is the share of current rows whose value never occurs in the reference
+  (``"unseen"``); the p-value, PSI and Jensen–Shannon distance are NaN.
+
+Numbers, times and categories also get the PSI and the Jensen–Shannon distance (base 2, so between 0 and
+1) on the same bins: deciles of the reference for numbers and times, the categories themselves otherwise.
 
 A test answers "is there *any* difference?" — and with thousands of rows, the answer is nearly
 always yes. PSI answers "is the difference *big*?". A feature is flagged as drifted when both say so:
 ``p_value < alpha`` **and** ``psi >= psi_threshold``. Set ``psi_threshold=0`` to flag on the test
-alone, or ``alpha=1`` to flag on PSI alone.
+alone, or ``alpha=1`` to flag on PSI alone. An identifier is flagged when its unseen share is at least
+``unseen_threshold``.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from mlcourse.monitoring.kinds import IDENTIFIER_SHARE, KINDS, _column_kind, _object_kind, time_numbers
 from mlcourse.monitoring.ks import ks_2samp
 from mlcourse.monitoring.stats import (
     PSI_EPS,
     bin_fractions,
     category_counts,
     chi2_contingency,
+    chi2_permutation_test,
+    cochran_rule,
     jensenshannon,
     psi_from_fractions,
     quantile_bins,
+    unseen_share,
 )
 
 COLUMNS = ["kind", "test", "statistic", "p_value", "psi", "js_distance", "drifted"]
@@ -40,81 +63,180 @@ def _as_frame(X, name: str):
     return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
 
 
-def _is_categorical(column) -> bool:
-    import pandas as pd
+def _labels(values, name: str) -> np.ndarray:
+    """Category labels as strings; objects that are not labels (lists, dicts...) are refused, not stringified."""
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got an array of shape {arr.shape}")
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} holds complex numbers ({arr.dtype}); they are not category labels")
+    if arr.dtype.kind == "O":
+        _object_kind(arr, name)
+    return arr.astype(str)
 
-    dtype = column.dtype
-    return not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+
+def _numbers(values, name: str) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.dtype.kind in "biuf":
+        return arr.astype(float)
+    if arr.dtype.kind == "O":
+        try:
+            return arr.astype(float)
+        except (TypeError, ValueError):
+            pass
+    raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
 
 
-def compare_feature(reference, current, *, categorical: bool, n_bins: int = 10, eps: float = PSI_EPS) -> dict:
+def compare_feature(
+    reference,
+    current,
+    *,
+    kind: str,
+    n_bins: int = 10,
+    eps: float = PSI_EPS,
+    n_permutations: int = 1999,
+    random_state=0,
+) -> dict:
     """The drift statistics of one feature: test, statistic, p-value, PSI and Jensen–Shannon distance.
 
     Parameters
     ----------
     reference, current : array-like of shape (n_samples,)
-    categorical : bool
-        Chi-square test on category counts if true, KS test and reference-decile bins otherwise.
+    kind : {"numeric", "categorical", "identifier", "datetime"}
+        The check to run (see the module docstring and :func:`mlcourse.monitoring.kinds.column_kind`).
+        ``"numeric"`` also takes ``timedelta64`` durations; ``"datetime"`` takes ``datetime64`` values
+        (with or without a time zone) or ``date`` and ``datetime`` objects.
     n_bins : int, default=10
     eps : float, default=PSI_EPS
+    n_permutations : int, default=1999
+        Random splits of the permutation test, for categories whose expected counts are too small.
+    random_state : int, numpy Generator or None, default=0
+        Seed or generator of the permutation test.
 
     Returns
     -------
     dict
-        With keys ``kind``, ``test``, ``statistic``, ``p_value``, ``psi``, ``js_distance``.
+        With keys ``kind``, ``test`` (``"ks"``, ``"chi2"``, ``"chi2_perm"`` or ``"unseen"``),
+        ``statistic``, ``p_value``, ``psi``, ``js_distance`` (NaN where the kind has none).
 
     Examples
     --------
-    >>> row = compare_feature(["a", "a", "b"], ["b", "b", "b"], categorical=True)
-    >>> row["test"], round(row["psi"], 3)
-    ('chi2', 6.601)
+    >>> row = compare_feature(["a"] * 20 + ["b"] * 10, ["a"] * 10 + ["b"] * 20, kind="categorical")
+    >>> row["test"], round(row["p_value"], 4), round(row["psi"], 3)
+    ('chi2', 0.0201, 0.462)
+
+    Expected counts of 1 and 2 are too small for the chi-square distribution: a permutation test
+    estimates the exact p-value (0.4) from 1999 random splits:
+
+    >>> row = compare_feature(["a", "a", "b"], ["b", "b", "b"], kind="categorical")
+    >>> row["test"], round(row["p_value"], 2)
+    ('chi2_perm', 0.43)
+    >>> compare_feature(["u1", "u2", "u3", "u4"], ["u4", "u5"], kind="identifier")["statistic"]
+    0.5
     """
-    if categorical:
-        counts, _ = category_counts(np.asarray(reference).astype(str), np.asarray(current).astype(str))
-        res = chi2_contingency(counts)
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {list(KINDS)}, got {kind!r}")
+    nan = math.nan
+    if kind == "identifier":
+        share = unseen_share(_labels(reference, "reference"), _labels(current, "current"))
+        return {"kind": kind, "test": "unseen", "statistic": share, "p_value": nan, "psi": nan, "js_distance": nan}
+    if kind == "categorical":
+        counts, _ = category_counts(_labels(reference, "reference"), _labels(current, "current"))
+        res, test = chi2_contingency(counts), "chi2"
+        if res.dof > 0 and not cochran_rule(res.expected_freq):
+            res = chi2_permutation_test(counts, n_permutations=n_permutations, random_state=random_state)
+            test = "chi2_perm"
         ref_frac, cur_frac = counts[0] / counts[0].sum(), counts[1] / counts[1].sum()
-        kind, test, statistic, p_value = "categorical", "chi2", res.statistic, res.pvalue
     else:
+        if kind == "datetime" or np.asarray(reference).dtype.kind == "m":
+            reference, current = time_numbers(reference, current)  # exact integers: ties stay ties
+        else:
+            reference, current = _numbers(reference, "reference"), _numbers(current, "current")
         cuts = quantile_bins(reference, n_bins)
         ref_frac, cur_frac = bin_fractions(reference, cuts), bin_fractions(current, cuts)
-        res = ks_2samp(np.asarray(reference, dtype=float), np.asarray(current, dtype=float))
-        kind, test, statistic, p_value = "numeric", "ks", res.statistic, res.pvalue
+        res, test = ks_2samp(reference, current), "ks"
     return {
         "kind": kind,
         "test": test,
-        "statistic": float(statistic),
-        "p_value": float(p_value),
+        "statistic": float(res.statistic),
+        "p_value": float(res.pvalue),
         "psi": psi_from_fractions(ref_frac, cur_frac, eps),
         "js_distance": float(jensenshannon(ref_frac, cur_frac, base=2)),
     }
 
 
+def _names(value, name: str) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a list of column names, got the string {value!r}; write [{value!r}]")
+    return list(value)
+
+
+def _check_share(value, name: str, *, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ValueError(f"{name} must be {'None or ' if allow_none else ''}a number in (0, 1], got {value!r}")
+
+
 class DriftReport:
-    """Per-feature drift of ``current`` against ``reference``: statistic, p-value, PSI, drifted flag, plot.
+    """Per-feature drift of ``current`` against ``reference``: kind, test, p-value, PSI, drifted flag, plot.
+
+    Each reference column is classified (:func:`mlcourse.monitoring.kinds.column_kind`) and checked as its
+    kind allows; see the module docstring for the checks and the ``drifted`` rule.
 
     Parameters
     ----------
     reference : DataFrame or 2-D array
-        The data the model was trained (or last validated) on.
+        The data the model was trained (or last validated) on. Column names must be unique.
     current : DataFrame or 2-D array
-        A new batch with the same columns (extra columns are ignored).
+        A new batch with the same columns (extra columns are ignored). Column names must be unique.
     categorical : list of str, optional
-        Columns to treat as categories; by default the non-numeric and boolean ones.
+        Columns to treat as categories whatever their type, never as identifiers. By default booleans
+        and label columns (strings, objects, pandas categories) with fewer than ``identifier_share``
+        distinct values.
+    identifier : list of str, optional
+        Columns to treat as identifiers whatever their type (say, numeric customer IDs, which would
+        otherwise get the KS test).
     alpha : float, default=0.05
         Significance level of the tests.
     psi_threshold : float, default=0.1
         Smallest PSI that counts as a shift worth acting on.
     n_bins : int, default=10
         Reference-quantile bins for numeric PSI and Jensen–Shannon distance.
+    identifier_share : float in (0, 1] or None, default=0.9
+        A label column with at least this share of distinct values among its reference rows is an
+        identifier. ``None`` switches the detection off (then only ``identifier`` names them).
+    unseen_threshold : float in (0, 1], default=0.5
+        An identifier is flagged as drifted when at least this share of the current rows hold values
+        the reference never had. An ID column of new customers is flagged every time: drop it from
+        the report, or raise this to 1, if new IDs are normal rather than a sign of trouble.
+    n_permutations : int, default=1999
+        Random splits of the permutation test used for categories whose expected counts fail
+        Cochran's rule; the smallest p-value it can give is ``1 / (n_permutations + 1)``.
+    random_state : int, numpy Generator or None, default=0
+        Seed of the permutation tests (one generator for the whole report), so that a report is
+        reproducible; ``None`` for fresh entropy.
 
     Attributes
     ----------
     results : DataFrame
-        One row per feature (the index) with columns ``kind``, ``test`` (``"ks"`` or ``"chi2"``),
-        ``statistic``, ``p_value``, ``psi``, ``js_distance`` and ``drifted``.
+        One row per feature (the index) with columns ``kind`` (``"numeric"``, ``"categorical"``,
+        ``"identifier"`` or ``"datetime"``), ``test`` (``"ks"``, ``"chi2"``, ``"chi2_perm"`` or
+        ``"unseen"``), ``statistic``, ``p_value``, ``psi``, ``js_distance`` and ``drifted``.
     drifted_features : list of str
     drift_share : float
         Fraction of features flagged.
+
+    Raises
+    ------
+    ValueError
+        On duplicate column names, reference columns missing from ``current``, missing values or empty
+        frames, naming the columns.
+    TypeError
+        On a column whose values cannot be compared (complex numbers, lists, numbers in one frame and
+        text in the other...), naming the column.
 
     Examples
     --------
@@ -125,6 +247,19 @@ class DriftReport:
     >>> report = DriftReport(ref, cur)
     >>> report.drifted_features, report.drift_share
     (['a'], 0.5)
+
+    Identifiers and time stamps are recognised and checked as such:
+
+    >>> ref["id"], cur["id"] = [f"c{i}" for i in range(500)], [f"c{i}" for i in range(400, 900)]
+    >>> ref["day"] = pd.date_range("2024-01-01", periods=500, freq="h")
+    >>> cur["day"] = pd.date_range("2024-02-01", periods=500, freq="h")
+    >>> DriftReport(ref, cur).results[["kind", "test", "statistic", "drifted"]].round(3)
+                    kind    test  statistic  drifted
+    feature
+    a            numeric      ks      0.394     True
+    b        categorical    chi2      0.676    False
+    id        identifier  unseen      0.800     True
+    day         datetime      ks      1.000     True
     """
 
     def __init__(
@@ -133,37 +268,84 @@ class DriftReport:
         current,
         *,
         categorical=None,
+        identifier=None,
         alpha: float = 0.05,
         psi_threshold: float = 0.1,
         n_bins: int = 10,
+        identifier_share: float | None = IDENTIFIER_SHARE,
+        unseen_threshold: float = 0.5,
+        n_permutations: int = 1999,
+        random_state=0,
     ):
         import pandas as pd
 
-        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha <= 1:
-            raise ValueError(f"alpha must be a number in (0, 1], got {alpha!r}")
+        _check_share(alpha, "alpha")
         if isinstance(psi_threshold, bool) or not isinstance(psi_threshold, (int, float)) or psi_threshold < 0:
             raise ValueError(f"psi_threshold must be a non-negative number, got {psi_threshold!r}")
+        if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 2:
+            raise ValueError(f"n_bins must be an integer >= 2, got {n_bins!r}")
+        _check_share(identifier_share, "identifier_share", allow_none=True)
+        _check_share(unseen_threshold, "unseen_threshold")
+        if isinstance(n_permutations, bool) or not isinstance(n_permutations, (int, np.integer)) or n_permutations < 1:
+            raise ValueError(f"n_permutations must be an integer >= 1, got {n_permutations!r}")
+        try:
+            rng = np.random.default_rng(random_state)
+        except (TypeError, ValueError) as err:
+            raise TypeError(
+                f"random_state must be None, an integer or a numpy Generator, got {random_state!r}"
+            ) from err
         reference, current = _as_frame(reference, "reference"), _as_frame(current, "current")
+        for label, frame in (("reference", reference), ("current", current)):
+            duplicated = list(dict.fromkeys(frame.columns[frame.columns.duplicated()]))
+            if duplicated:
+                raise ValueError(f"{label} has duplicate column names {duplicated}; give each column its own name")
         missing = [c for c in reference.columns if c not in current.columns]
         if missing:
             raise ValueError(f"current lacks the reference columns {missing}")
         if len(reference.columns) == 0:
             raise ValueError("reference has no columns")
-        categorical = set(categorical or [])
-        unknown = categorical - set(reference.columns)
-        if unknown:
-            raise ValueError(f"categorical names columns not in reference: {sorted(unknown)}")
+        for label, frame in (("reference", reference), ("current", current)):
+            if len(frame) == 0:
+                raise ValueError(f"{label} has no rows")
+        forced = {"categorical": _names(categorical, "categorical"), "identifier": _names(identifier, "identifier")}
+        for option, names in forced.items():
+            unknown = [c for c in names if c not in reference.columns]
+            if unknown:
+                raise ValueError(f"{option} names columns not in reference: {unknown}")
+        both = [c for c in forced["categorical"] if c in forced["identifier"]]
+        if both:
+            raise ValueError(f"columns {both} are named both in categorical and in identifier")
+        self.categorical, self.identifier = categorical, identifier
         self.alpha, self.psi_threshold, self.n_bins = alpha, psi_threshold, n_bins
+        self.identifier_share, self.unseen_threshold = identifier_share, unseen_threshold
+        self.n_permutations, self.random_state = n_permutations, random_state
         rows = {}
         for name in reference.columns:
             ref, cur = reference[name], current[name]
             for label, col in (("reference", ref), ("current", cur)):
                 if col.isna().any():
                     raise ValueError(f"{label} column {name!r} has missing values; impute or drop them first")
-            is_cat = name in categorical or _is_categorical(ref)
-            rows[name] = compare_feature(ref.to_numpy(), cur.to_numpy(), categorical=is_cat, n_bins=n_bins)
+            if name in forced["categorical"]:
+                kind = "categorical"
+            elif name in forced["identifier"]:
+                kind = "identifier"
+            else:
+                kind = _column_kind(ref, identifier_share, f"reference column {name!r}")
+            try:
+                row = compare_feature(
+                    ref, cur, kind=kind, n_bins=n_bins, n_permutations=n_permutations, random_state=rng
+                )
+            except (TypeError, ValueError) as err:  # say which column, whatever the statistic complained about
+                raise (TypeError if isinstance(err, TypeError) else ValueError)(
+                    f"column {name!r} ({kind}): {err}"
+                ) from err
+            if kind == "identifier":
+                row["drifted"] = row["statistic"] >= unseen_threshold
+            else:
+                row["drifted"] = row["p_value"] < alpha and row["psi"] >= psi_threshold
+            rows[name] = row
         results = pd.DataFrame.from_dict(rows, orient="index")
-        results["drifted"] = (results["p_value"] < alpha) & (results["psi"] >= psi_threshold)
+        results["drifted"] = results["drifted"].astype(bool)
         results.index.name = "feature"
         self.results = results[COLUMNS]
 
@@ -183,21 +365,26 @@ class DriftReport:
     def plot(self, ax=None, *, title: str | None = None):
         """Horizontal bars of each feature's PSI, red when drifted, with the PSI threshold as a line.
 
-        Each bar is labelled with its test's p-value. Returns the axes.
+        Each bar is labelled with its test's p-value; an identifier (no PSI) gets an empty bar labelled
+        with its unseen share. Returns the axes.
         """
         import matplotlib.pyplot as plt
 
         if ax is None:
             _, ax = plt.subplots(figsize=(6.4, 0.45 * len(self.results) + 1.2))
         res = self.results.iloc[::-1]  # first feature on top
+        psi = res["psi"].fillna(0.0)
         colors = np.where(res["drifted"], "C3", "C0")
         y = np.arange(len(res))
-        ax.barh(y, res["psi"], color=colors)
+        ax.barh(y, psi, color=colors)
         ax.set_yticks(y, [str(f) for f in res.index])
         ax.axvline(self.psi_threshold, color="0.3", linestyle="--", linewidth=1)
-        for yi, (p_value, value, test) in enumerate(zip(res["p_value"], res["psi"], res["test"], strict=True)):
-            ax.text(value, yi, f"  {test} p={p_value:.2g}", va="center", fontsize=8)
-        ax.set_xlim(0, max(float(res["psi"].max()), self.psi_threshold) * 1.45)
+        for yi, (p_value, value, test, statistic) in enumerate(
+            zip(res["p_value"], psi, res["test"], res["statistic"], strict=True)
+        ):
+            text = f"  unseen {statistic:.0%}" if test == "unseen" else f"  {test} p={p_value:.2g}"
+            ax.text(value, yi, text, va="center", fontsize=8)
+        ax.set_xlim(0, max(float(psi.max()), self.psi_threshold) * 1.45 or 1.0)
         ax.set_xlabel(f"PSI (dashed: threshold {self.psi_threshold:g}; red: drifted, p < {self.alpha:g})")
         ax.grid(axis="y", visible=False)
         ax.set_title(title or repr(self))

@@ -5,6 +5,8 @@ now). Twins, parity-tested in ``tests/test_monitoring.py``:
 
 * :func:`jensenshannon` — ``scipy.spatial.distance.jensenshannon``;
 * :func:`chi2_contingency` — ``scipy.stats.chi2_contingency`` (statistic, p-value, dof, expected);
+* :func:`chi2_permutation_test` — ``scipy.stats.permutation_test`` with the chi-square statistic, for
+  tables whose expected counts are too small for the chi-square distribution (:func:`cochran_rule`);
 * :func:`mlcourse.monitoring.ks_2samp` (in :mod:`mlcourse.monitoring.ks`) — ``scipy.stats.ks_2samp``.
 
 PSI (population stability index) has no SciPy twin; it is the credit-scoring industry's drift score.
@@ -346,3 +348,118 @@ def chi_square_test(reference, current, correction: bool = True) -> Chi2Result:
     """
     counts, _ = category_counts(reference, current)
     return chi2_contingency(counts, correction=correction)
+
+
+# ---------------------------------------------------------------------------------------------
+# When the chi-square distribution cannot be trusted: Cochran's rule and a permutation test
+# ---------------------------------------------------------------------------------------------
+
+
+def cochran_rule(expected) -> bool:
+    """Whether the chi-square p-value of a table with these expected counts can be trusted (Cochran 1954).
+
+    Pearson's statistic follows a chi-square distribution only approximately, and the approximation
+    fails when expected counts are small. Cochran's rule: every expected count is at least 1 and at
+    most 20 % of them are below 5. For a 2 x 2 table that means all four at least 5.
+
+    Examples
+    --------
+    >>> cochran_rule([[10, 6], [10, 6]]), cochran_rule([[0.5, 9.5], [0.5, 9.5]])
+    (True, False)
+    >>> cochran_rule(np.r_[[4.0], np.full(9, 50.0)])  # one count in ten below 5 (but at least 1)
+    True
+    """
+    expected = np.asarray(expected, dtype=float)
+    return bool((expected >= 1).all() and np.mean(expected < 5) <= 0.2)
+
+
+def _pearson(tables: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    return np.sum((tables - expected) ** 2 / expected, axis=(-2, -1))
+
+
+def chi2_permutation_test(observed, *, n_permutations: int = 1999, random_state=0) -> Chi2Result:
+    """Permutation test of a 2 x k table of counts with Pearson's chi-square statistic.
+
+    For the drift tables (row 0 reference, row 1 current, one column per category) when the chi-square
+    distribution cannot be trusted (:func:`cochran_rule`). If both rows are samples of one population,
+    every way to split the pooled values into a reference and a current sample of the observed sizes is
+    equally likely. A split is a permutation of the sample labels, and the reference row it gives is a
+    multivariate hypergeometric draw of ``n_ref`` values from the column totals, which numpy samples
+    directly (``Generator.multivariate_hypergeometric``), without shuffling every value. The p-value is
+    the share of ``n_permutations`` random splits whose statistic is at least the observed one, counting
+    the observed split among them, ``(1 + hits) / (1 + n_permutations)``: it is never 0, and the test
+    stays valid (as ``scipy.stats.permutation_test`` computes it for random permutations). Statistics
+    that differ by rounding only (the same table with its columns in another order) count as ties.
+
+    This is a Monte Carlo estimate of the exact conditional test (Fisher–Freeman–Halton with the
+    chi-square ordering). Enumerating every table instead is exact but grows combinatorially with the
+    counts; a bounded number of random splits costs ``O(n_permutations k)`` whatever the counts, and a
+    fixed ``random_state`` makes the p-value reproducible. Its Monte Carlo standard error is
+    ``sqrt(p (1 - p) / n_permutations)``, about 0.005 near p = 0.05 with the default.
+
+    Parameters
+    ----------
+    observed : array-like of shape (2, k)
+        Non-negative whole counts; no all-zero row or column.
+    n_permutations : int, default=1999
+        Random splits drawn; the smallest possible p-value is ``1 / (n_permutations + 1)``.
+    random_state : int, numpy Generator or None, default=0
+        Seed or generator of the random splits (``numpy.random.default_rng``); ``None`` for fresh entropy.
+
+    Returns
+    -------
+    Chi2Result
+        ``statistic`` (Pearson's, without Yates' correction: the correction only adjusts the
+        chi-square approximation, which this test does not use), ``pvalue``, and ``dof`` and
+        ``expected_freq`` as in :func:`chi2_contingency`.
+
+    Examples
+    --------
+    >>> res = chi2_permutation_test([[8, 7, 0, 0], [0, 0, 9, 6]])  # expected counts 3 to 4.5
+    >>> round(res.statistic, 1), res.pvalue  # no split of the 30 values is as extreme: p = 1 / 2000
+    (30.0, 0.0005)
+    """
+    observed = np.asarray(observed)
+    if observed.ndim != 2 or observed.shape[0] != 2:
+        raise ValueError(f"observed must be a 2 x k table (one row per sample), got shape {observed.shape}")
+    if observed.dtype.kind not in "biuf":
+        raise TypeError(f"observed must hold counts (numbers), got dtype {observed.dtype}")
+    if not np.isfinite(observed).all() or (observed < 0).any() or (observed != np.round(observed)).any():
+        raise ValueError("observed must hold finite, non-negative whole counts")
+    if isinstance(n_permutations, bool) or not isinstance(n_permutations, (int, np.integer)) or n_permutations < 1:
+        raise ValueError(f"n_permutations must be an integer >= 1, got {n_permutations!r}")
+    expected = expected_freq(observed)
+    if (expected == 0).any():
+        where = tuple(int(i) for i in np.argwhere(expected == 0)[0])
+        raise ValueError(f"observed has an all-zero row or column (expected frequency 0 at {where})")
+    rng = np.random.default_rng(random_state)
+    observed = observed.astype(np.int64)
+    totals, n_ref = observed.sum(axis=0), int(observed[0].sum())
+    dof = observed.shape[1] - 1
+    statistic = float(_pearson(observed, expected))
+    if dof == 0:  # one category: every split gives the observed table
+        return Chi2Result(statistic, 1.0, 0, expected)
+    tolerance = abs(statistic) * np.finfo(float).eps * 100  # as scipy.stats.permutation_test
+    hits = 0
+    chunk = max(1, 1_000_000 // observed.shape[1])  # bounded memory: at most about a million cells at once
+    for start in range(0, n_permutations, chunk):
+        ref_rows = rng.multivariate_hypergeometric(totals, n_ref, size=min(chunk, n_permutations - start))
+        tables = np.stack([ref_rows, totals - ref_rows], axis=1)
+        hits += int(np.count_nonzero(_pearson(tables, expected) >= statistic - tolerance))
+    return Chi2Result(statistic, (hits + 1) / (n_permutations + 1), int(dof), expected)
+
+
+def unseen_share(reference, current) -> float:
+    """Share of the ``current`` values (rows, not distinct values) that never occur in ``reference``.
+
+    The drift check of identifier columns (customer IDs, UUIDs), whose values are nearly all distinct,
+    so that no test on category counts is possible.
+
+    Examples
+    --------
+    >>> unseen_share(["u1", "u2", "u3"], ["u2", "u9", "u9", "u3"])
+    0.5
+    """
+    reference = _sample(reference, "reference", numeric=False)
+    current = _sample(current, "current", numeric=False)
+    return float(np.mean(~np.isin(current, reference)))

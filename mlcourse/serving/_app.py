@@ -14,18 +14,27 @@ Routes
 Every rejected request gets a JSON body ``{"message": str, "detail": [{"loc", "msg", "type"}]}``
 whose ``loc`` names the field: 400 for a body that is not JSON, 413 for too many records or too
 many bytes, 422 for a body of the wrong shape or a record that fails the schema (missing or unknown
-field, wrong type, NaN or infinity, out of range).
+field, wrong type, NaN or infinity, out of range), 500 when the model itself fails. All of them are
+in the OpenAPI document (``/openapi.json``, ``/docs``).
+
+Parsing, validating and scoring a request run in a worker thread, never on the event loop, and
+cost what the request's useful part costs: at most ``MAX_ERRORS`` errors are built, and a record
+with more fields than the schema is refused from its first unknown ones. ``/health`` keeps
+answering while a large request is being checked.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from mlcourse.serving._bundle import ModelBundle
 from mlcourse.serving._metrics import Counter, Gauge, Histogram, Registry
@@ -33,6 +42,37 @@ from mlcourse.serving._schema import SchemaValidationError, format_errors, valid
 
 #: A body this much larger than ``max_body_bytes`` is not even read to the end: the connection closes.
 _DRAIN_FACTOR = 16
+#: The HTTP methods counted by name in /metrics; any other becomes "other" (a label set must be closed).
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+#: nginx's status for "the client closed the connection before the answer": not a server error.
+CLIENT_CLOSED = 499
+#: uvicorn's own logger: its handlers and level are the server's, so one line reaches the server log.
+_log = logging.getLogger("uvicorn.error")
+_ERROR_BODY = {
+    "type": "object",
+    "required": ["message", "detail"],
+    "properties": {
+        "message": {"type": "string"},
+        "detail": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["loc", "msg", "type"],
+                "properties": {
+                    "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+_REJECTIONS = {
+    "400": "The body is not valid JSON.",
+    "413": "The body is larger than max_body_bytes, or holds more than max_batch records.",
+    "422": "The body has the wrong shape, or a record fails the feature schema; detail names each field.",
+    "500": "The model failed on a valid input.",
+}
 
 
 def _error(status: int, errors: list[dict[str, Any]], message: str | None = None) -> JSONResponse:
@@ -46,7 +86,7 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
     still be sending, receives the 413 instead of a broken connection.
     """
     chunks, size = [], 0
-    async for chunk in request.stream():
+    async for chunk in request.stream():  # ClientDisconnect if the client goes away mid-upload
         size += len(chunk)
         if size <= limit:
             chunks.append(chunk)
@@ -77,9 +117,10 @@ class _MetricsMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            # Unknown paths share one label: a scanner must not create a time series per URL.
+            # Labels come from closed sets: a scanner must not create a time series per URL or method.
             path = scope["path"] if scope["path"] in self.paths else "other"
-            self.requests_total.inc((scope["method"], path, str(status)))
+            method = scope["method"] if scope["method"] in _METHODS else "other"
+            self.requests_total.inc((method, path, str(status)))
             self.latency.observe((path,), time.perf_counter() - start)
 
 
@@ -167,31 +208,31 @@ def create_app(bundle: ModelBundle, *, max_batch: int = 1000, max_body_bytes: in
 
     @app.get("/metadata")
     async def metadata() -> dict[str, Any]:
-        """The bundle's metadata: feature schema, metrics, library versions, hashes."""
-        return meta
+        """The bundle's metadata: feature schema, metrics, library versions, hashes, and the bundle's digest."""
+        return {**meta, "bundle_sha256": bundle.digest}
 
     @app.get("/metrics", response_class=PlainTextResponse)
     async def metrics() -> Response:
         """Request counts, latency histograms and rows scored, in Prometheus text format."""
         return Response(registry.render(), media_type=Registry.CONTENT_TYPE)
 
-    @app.post(
-        "/predict",
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": _request_schema(bundle, max_batch)}},
-            }
-        },
-    )
-    async def predict(request: Request) -> Response:
-        """Score one record (``{"record": {...}}``) or a batch (``{"records": [...]}``)."""
-        body = await _read_body(request, max_body_bytes)
-        if body is None:
+    responses = {
+        code: {"description": text, "content": {"application/json": {"schema": _ERROR_BODY}}}
+        for code, text in _REJECTIONS.items()
+    }
+
+    # Every field of a valid request has a colon after its name: a body with far more colons than
+    # max_batch full records have fields is refused before parsing, which holds the GIL throughout.
+    max_colons = 4 * (max_batch * len(schema) + 1) + 16
+
+    def score(body: bytes) -> JSONResponse | Response:
+        """Parse, check and score one request body (in a worker thread: the event loop stays free)."""
+        if body.count(b":") > max_colons:
             return _error(
-                413,
-                [{"loc": [], "msg": "body too large", "type": "too_large"}],
-                f"request body is larger than {max_body_bytes} bytes; send fewer records per request",
+                422,
+                [{"loc": [], "msg": "far more fields than max_batch records can have", "type": "too_many_fields"}],
+                f"the body holds far more fields than {max_batch} records of {len(schema)} features: "
+                "send only the model's features",
             )
         try:
             payload = json.loads(body)
@@ -227,7 +268,8 @@ def create_app(bundle: ModelBundle, *, max_batch: int = 1000, max_body_bytes: in
                 errors = [{**e, "loc": ["record", *e["loc"][1:]]} for e in errors]
             else:
                 errors = [{**e, "loc": ["records", *e["loc"]]} for e in errors]
-            return _error(422, errors[:50], format_errors(errors))
+            more = " (and more: only the first ones are listed)" if exc.truncated else ""
+            return _error(422, errors, format_errors(errors) + more)
         try:
             y_pred, y_proba = bundle.predict_with_proba(bundle._input_from_rows(rows))
         except Exception as exc:  # the model itself failed: a server error, but say what happened
@@ -247,6 +289,31 @@ def create_app(bundle: ModelBundle, *, max_batch: int = 1000, max_body_bytes: in
             if y_proba is not None:
                 out["probabilities"], out["classes"] = y_proba.tolist(), classes
         return Response(json.dumps(out, allow_nan=False), media_type="application/json")
+
+    @app.post(
+        "/predict",
+        responses=responses,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _request_schema(bundle, max_batch)}},
+            }
+        },
+    )
+    async def predict(request: Request) -> Response:
+        """Score one record (``{"record": {...}}``) or a batch (``{"records": [...]}``)."""
+        try:
+            body = await _read_body(request, max_body_bytes)
+        except ClientDisconnect:  # nobody is left to answer: not a server error, and one line in the log
+            _log.info("POST /predict: the client disconnected before sending the whole body")
+            return Response(status_code=CLIENT_CLOSED)
+        if body is None:
+            return _error(
+                413,
+                [{"loc": [], "msg": "body too large", "type": "too_large"}],
+                f"request body is larger than {max_body_bytes} bytes; send fewer records per request",
+            )
+        return await run_in_threadpool(score, body)
 
     paths = {route.path for route in app.routes}
     app.add_middleware(_MetricsMiddleware, requests_total=requests_total, latency=latency, paths=paths)

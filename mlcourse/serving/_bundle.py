@@ -1,17 +1,23 @@
 """``ModelBundle``: a fitted model plus everything needed to serve and audit it, saved as a folder.
 
-A bundle folder holds two files::
+A bundle folder holds three files::
 
     bundle/
       model.pkl  (or model.pt)   the fitted model: a pickle (scikit-learn) or a state_dict (PyTorch)
       metadata.json              name, version, created, feature schema, metrics, data hash,
                                  library versions, and the sha256 of the model file
+      manifest.json              the sha256 of each of the two files above
 
-Loading checks the model file's sha256 against ``metadata.json`` **before** unpickling it: unpickling
-runs whatever code the file names, so a file that is not the one that was saved must never reach
-``pickle.loads``. The hash catches corruption and a swapped model file. It does not stop someone who
-can rewrite both files; against that, pin the hash somewhere they cannot write (``expected_sha256=``,
-``mlcourse serve --sha256``), and never load bundles from strangers.
+The bundle's **digest** is the sha256 of ``manifest.json``: one value that covers every byte of the
+bundle. Loading checks, before it reads anything else, that each file matches the manifest, then that
+the metadata is well formed, and only then unpickles: unpickling runs whatever code the file names,
+so a file that is not the one that was saved must never reach ``pickle.loads``.
+
+The trust model in three sentences. The manifest catches corruption, a crash halfway through a save
+and any file changed on its own. Someone who can rewrite every file can also write a matching
+manifest, so pin the digest where they cannot write (``expected_sha256=``, ``mlcourse serve --sha256``,
+``MLCOURSE_BUNDLE_SHA256`` in the Deployment). And never load bundles from strangers: a pinned digest
+proves the bundle is the one you chose, not that it is harmless.
 """
 
 from __future__ import annotations
@@ -36,6 +42,10 @@ from mlcourse.serving import _schema, _torch
 
 FORMAT = "mlcourse-bundle/1"
 METADATA_FILE = "metadata.json"
+MANIFEST_FILE = "manifest.json"
+MANIFEST_FORMAT = "mlcourse-bundle-manifest/1"
+#: Largest manifest and metadata file read (a real one is a few kB); a model file has no limit.
+MAX_SMALL_FILE = 16 * 2**20
 MODEL_FILES = {"sklearn": "model.pkl", "torch": "model.pt"}
 #: The libraries whose version can change what a saved model loads as, or predicts.
 LIBRARIES = {
@@ -54,15 +64,53 @@ def _sha256(data: bytes) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and a rename, so a crash never leaves half a file."""
+    """Write ``data`` to ``path`` via a temporary file and a rename, so a crash never leaves half a file.
+
+    The file is readable by everyone (0644): a service runs as its own unprivileged user (the image's
+    user 10001), which must read the bundle but never write it.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o644)
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _read(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a bundle file, never through a symbolic link, and at most ``limit`` of them."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: missing; is this a folder written by ModelBundle.save?") from None
+    except OSError as exc:
+        raise BundleIntegrityError(f"{path}: cannot be read ({exc.strerror}; a link is never followed)") from None
+    with os.fdopen(fd, "rb") as fh:
+        data = fh.read(-1 if limit is None else limit + 1)
+    if limit is not None and len(data) > limit:
+        raise BundleIntegrityError(f"{path}: larger than {limit // 2**20} MB; not a bundle file")
+    return data
+
+
+def _manifest(files: dict[str, bytes]) -> bytes:
+    hashes = {name: _sha256(data) for name, data in sorted(files.items())}
+    return (json.dumps({"format": MANIFEST_FORMAT, "files": hashes}, indent=2) + "\n").encode("utf-8")
+
+
+def _json(data: bytes, path: Path) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise BundleIntegrityError(f"{path}: not valid JSON ({type(exc).__name__})") from None
+
+
+def _hex64(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
 def _is_torch_module(model: Any) -> bool:
@@ -94,6 +142,24 @@ def _check_version_text(name: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
         raise ValueError(f"{name} must be a non-empty str (or int), got {value!r}")
     return str(value)
+
+
+def _check_target(target: Any, path: Path) -> None:
+    """``metadata["target"]``: a task, and for a classifier two or more distinct class labels."""
+    if not isinstance(target, dict) or target.get("task") not in ("classification", "regression"):
+        raise BundleIntegrityError(f"{path}: target must say its task, 'classification' or 'regression'")
+    classes, proba = target.get("classes"), target.get("proba")
+    if not isinstance(proba, bool):
+        raise BundleIntegrityError(f"{path}: target.proba must be true or false")
+    if target["task"] == "regression":
+        if classes is not None or proba:
+            raise BundleIntegrityError(f"{path}: a regressor has no classes and no probabilities")
+        return
+    scalar = (str, int, float, bool)
+    if not (isinstance(classes, list) and len(classes) >= 2 and all(isinstance(c, scalar) for c in classes)):
+        raise BundleIntegrityError(f"{path}: target.classes must list two or more class labels")
+    if len({(type(c).__name__, c) for c in classes}) != len(classes):
+        raise BundleIntegrityError(f"{path}: target.classes has a label twice")
 
 
 class ModelBundle:
@@ -131,6 +197,8 @@ class ModelBundle:
         if missing:
             raise ValueError(f"metadata is missing {missing}")
         self.model = model
+        #: The sha256 of the saved bundle's manifest: set by :meth:`save` and :meth:`load`, else None.
+        self.digest: str | None = None
         self._metadata = metadata
         self._schema = _schema.check_schema(metadata["feature_schema"])
         self._names = [spec["name"] for spec in self._schema]
@@ -289,26 +357,114 @@ class ModelBundle:
     # ---------------------------------------------------------------- saving and loading
 
     def save(self, directory: str | os.PathLike) -> Path:
-        """Write the model file and ``metadata.json`` (with the model file's sha256) into ``directory``.
+        """Write the model file, ``metadata.json`` and ``manifest.json`` into ``directory``.
 
-        The folder is created if needed; an existing bundle there is replaced. Both files are written
-        atomically, model first: a crash in between leaves a hash mismatch, which :meth:`load` refuses.
+        The folder is created if needed (readable by all, 0755; its files 0644); an existing bundle
+        there is replaced. Each file is written atomically, the manifest last: a crash in between
+        leaves files the manifest does not match, which :meth:`load` refuses. Afterwards
+        :attr:`digest` is the value to pin.
 
         Returns
         -------
         directory : Path
         """
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        if not directory.is_dir():
+            directory.mkdir(parents=True)
+            directory.chmod(0o755)
         if self._metadata["flavor"] == "torch":
             data = _torch.state_bytes(self.model)
         else:
             data = pickle.dumps(self.model, protocol=pickle.HIGHEST_PROTOCOL)
-        _atomic_write(directory / self._metadata["model_file"], data)
         self._metadata["model_sha256"] = _sha256(data)
-        text = json.dumps(self._metadata, indent=2, allow_nan=False) + "\n"
-        _atomic_write(directory / METADATA_FILE, text.encode("utf-8"))
+        text = (json.dumps(self._metadata, indent=2, allow_nan=False) + "\n").encode("utf-8")
+        manifest = _manifest({self._metadata["model_file"]: data, METADATA_FILE: text})
+        _atomic_write(directory / self._metadata["model_file"], data)
+        _atomic_write(directory / METADATA_FILE, text)
+        _atomic_write(directory / MANIFEST_FILE, manifest)
+        self.digest = _sha256(manifest)
         return directory
+
+    @classmethod
+    def verify(cls, directory: str | os.PathLike, *, expected_sha256: str | None = None) -> str:
+        """Check a saved bundle whole, without unpickling anything; return its digest.
+
+        Parameters
+        ----------
+        directory : str or Path
+        expected_sha256 : str, optional
+            The bundle digest pinned somewhere an attacker cannot write.
+
+        Returns
+        -------
+        digest : str
+            The sha256 of ``manifest.json`` (64 hex characters).
+
+        Raises
+        ------
+        BundleIntegrityError
+            A file does not match the manifest (or the manifest the pinned digest), or the metadata
+            is malformed, naming the file and the field.
+        FileNotFoundError
+            A file of the bundle is missing.
+        """
+        return cls._verified(Path(directory), expected_sha256)[2]
+
+    @classmethod
+    def _verified(cls, directory: Path, expected_sha256: str | None) -> tuple[dict[str, Any], bytes, str]:
+        """The metadata, the model file's bytes and the digest, each checked before the next is read.
+
+        Every file is read once and the bytes that were checked are the bytes used: nothing can
+        change on disk in between.
+        """
+        if not directory.is_dir():
+            raise FileNotFoundError(f"{directory}: not a folder; is this a bundle written by ModelBundle.save?")
+        manifest_path = directory / MANIFEST_FILE
+        raw = _read(manifest_path, MAX_SMALL_FILE)
+        digest = _sha256(raw)
+        if expected_sha256 is not None and digest != str(expected_sha256).lower():
+            raise BundleIntegrityError(
+                f"{directory}: bundle digest {digest[:12]}... is not the pinned {str(expected_sha256)[:12]}...; "
+                "nothing was loaded"
+            )
+        files = cls._check_manifest(_json(raw, manifest_path), manifest_path)
+        meta_path = directory / METADATA_FILE
+        meta_bytes = _read(meta_path, MAX_SMALL_FILE)
+        cls._check_hash(meta_path, meta_bytes, files[METADATA_FILE], MANIFEST_FILE)
+        metadata = _json(meta_bytes, meta_path)
+        cls._check_metadata(metadata, meta_path)
+        if set(files) != {METADATA_FILE, metadata["model_file"]}:
+            raise BundleIntegrityError(f"{manifest_path}: lists {sorted(files)}, not this bundle's files")
+        model_path = directory / metadata["model_file"]
+        data = _read(model_path)
+        cls._check_hash(model_path, data, files[metadata["model_file"]], MANIFEST_FILE)
+        cls._check_hash(model_path, data, metadata["model_sha256"], METADATA_FILE)
+        return metadata, data, digest
+
+    @staticmethod
+    def _check_hash(path: Path, data: bytes, recorded: str, where: str) -> None:
+        actual = _sha256(data)
+        if actual != recorded:
+            raise BundleIntegrityError(
+                f"{path}: sha256 {actual[:12]}... does not match {recorded[:12]}... recorded in {where}; "
+                "the file changed after it was saved, so nothing was loaded"
+            )
+
+    @staticmethod
+    def _check_manifest(manifest: Any, path: Path) -> dict[str, str]:
+        if not isinstance(manifest, dict) or set(manifest) != {"format", "files"}:
+            raise BundleIntegrityError(f"{path}: expected an object with 'format' and 'files' only")
+        if manifest["format"] != MANIFEST_FORMAT:
+            raise BundleIntegrityError(
+                f"{path}: format {manifest['format']!r}, this mlcourse reads {MANIFEST_FORMAT!r}"
+            )
+        files = manifest["files"]
+        allowed = {METADATA_FILE, *MODEL_FILES.values()}
+        if not isinstance(files, dict) or len(files) != 2 or not set(files) <= allowed or METADATA_FILE not in files:
+            raise BundleIntegrityError(f"{path}: 'files' must name {METADATA_FILE} and one model file")
+        if not all(_hex64(h) for h in files.values()):
+            raise BundleIntegrityError(f"{path}: each file's sha256 must be 64 lowercase hex characters")
+        return files
 
     @classmethod
     def load(
@@ -318,19 +474,20 @@ class ModelBundle:
         expected_sha256: str | None = None,
         factories: tuple[str, ...] | list[str] = (),
     ) -> ModelBundle:
-        """Load a bundle saved by :meth:`save`, refusing a model file that does not match its hash.
+        """Load a bundle saved by :meth:`save`, refusing any file that does not match its manifest.
 
         Parameters
         ----------
         directory : str or Path
         expected_sha256 : str, optional
-            A hash pinned somewhere an attacker cannot write (a deployment config, a registry). When
-            given, the model file must match it as well as the hash in ``metadata.json``.
+            The bundle's digest (:attr:`digest`, the sha256 of ``manifest.json``) pinned somewhere an
+            attacker cannot write (a deployment config, a registry): then a bundle rewritten whole,
+            manifest included, is refused too.
         factories : sequence of str, default=()
             PyTorch architecture factories (``"package.module:function"``) this caller trusts, besides
             :func:`mlcourse.serving.tabular_mlp`. The code that runs is chosen here, by the loader,
-            never by the file: ``metadata.json`` is not covered by the model's hash, and a factory
-            named there could be any function (``subprocess:run``, say).
+            never by the file: a factory named in ``metadata.json`` could be any function
+            (``subprocess:run``, say).
 
         Returns
         -------
@@ -339,10 +496,10 @@ class ModelBundle:
         Raises
         ------
         BundleIntegrityError
-            The model file's sha256 differs from the recorded (or pinned) one, or the metadata is
-            malformed. Nothing was unpickled.
+            A file differs from the manifest (or the manifest from the pinned digest), or the
+            metadata is malformed. Nothing was unpickled.
         FileNotFoundError
-            ``directory`` has no ``metadata.json`` or no model file.
+            ``directory`` is not a bundle, or a file of it is missing.
 
         Warns
         -----
@@ -350,47 +507,26 @@ class ModelBundle:
             A library recorded in the bundle has a different version here (predictions may differ).
         """
         directory = Path(directory)
-        meta_path = directory / METADATA_FILE
-        if not meta_path.is_file():
-            raise FileNotFoundError(
-                f"{directory}: no {METADATA_FILE} here; is this a folder written by ModelBundle.save?"
-            )
-        try:
-            metadata = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BundleIntegrityError(f"{meta_path}: not valid JSON ({exc})") from None
-        cls._check_metadata(metadata, meta_path)
-        model_path = directory / metadata["model_file"]
-        if not model_path.is_file():
-            raise FileNotFoundError(f"{model_path}: the model file named in {METADATA_FILE} is missing")
-        # Read once, hash those bytes, unpickle those bytes: the file cannot change in between.
-        data = model_path.read_bytes()
-        actual = _sha256(data)
-        if actual != metadata["model_sha256"]:
-            raise BundleIntegrityError(
-                f"{model_path}: sha256 {actual[:12]}... does not match {metadata['model_sha256'][:12]}... recorded in "
-                f"{METADATA_FILE}; the file changed after it was saved, so it was not unpickled"
-            )
-        if expected_sha256 is not None and actual != str(expected_sha256).lower():
-            raise BundleIntegrityError(
-                f"{model_path}: sha256 {actual[:12]}... is not the pinned {str(expected_sha256)[:12]}...; not unpickled"
-            )
+        metadata, data, digest = cls._verified(directory, expected_sha256)
         cls._warn_on_version_mismatch(metadata)
         if metadata["flavor"] == "torch":
             spec = metadata["torch"]
             trusted = {_torch.TABULAR_MLP, *factories}
             if spec["factory"] not in trusted:
                 raise BundleIntegrityError(
-                    f"{meta_path}: torch factory {spec['factory']!r} is not one this loader trusts; "
+                    f"{directory / METADATA_FILE}: torch factory {spec['factory']!r} is not one this loader trusts; "
                     f"if you trust it, load with factories=[{spec['factory']!r}]"
                 )
             model = _torch.load_state(data, spec["factory"], spec["factory_kwargs"])
         else:
-            model = pickle.loads(data)  # safe only because the bytes match the hash checked above
-        return cls(model, metadata)
+            model = pickle.loads(data)  # safe only because the bytes match the hashes checked above
+        bundle = cls(model, metadata)
+        bundle.digest = digest
+        return bundle
 
     @staticmethod
     def _check_metadata(metadata: Any, path: Path) -> None:
+        """Every field of ``metadata.json`` has the type and values this loader relies on."""
         if not isinstance(metadata, dict):
             raise BundleIntegrityError(f"{path}: expected a JSON object")
         missing = [k for k in REQUIRED_KEYS if k not in metadata]
@@ -398,12 +534,23 @@ class ModelBundle:
             raise BundleIntegrityError(f"{path}: missing {', '.join(missing)}")
         if metadata["format"] != FORMAT:
             raise BundleIntegrityError(f"{path}: format {metadata['format']!r}, this mlcourse reads {FORMAT!r}")
-        if metadata["flavor"] not in MODEL_FILES or metadata["model_file"] != MODEL_FILES[metadata["flavor"]]:
+        flavor = metadata["flavor"]
+        if not isinstance(flavor, str) or flavor not in MODEL_FILES or metadata["model_file"] != MODEL_FILES[flavor]:
             # A fixed file name per flavour: metadata.json cannot point the loader at ../../anything.
             raise BundleIntegrityError(f"{path}: flavor/model_file must be one of {MODEL_FILES}")
-        sha = metadata["model_sha256"]
-        if not (isinstance(sha, str) and len(sha) == 64 and all(c in "0123456789abcdef" for c in sha)):
+        if not _hex64(metadata["model_sha256"]):
             raise BundleIntegrityError(f"{path}: model_sha256 must be 64 lowercase hex characters")
+        for key in ("name", "version"):
+            if not isinstance(metadata[key], str) or not metadata[key].strip():
+                raise BundleIntegrityError(f"{path}: {key} must be a non-empty string")
+        if metadata["input"] not in ("dataframe", "array"):
+            raise BundleIntegrityError(f"{path}: input must be 'dataframe' or 'array', got {metadata['input']!r}")
+        metrics = metadata.get("metrics", {})
+        if not isinstance(metrics, dict) or not all(
+            isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool) for k, v in metrics.items()
+        ):
+            raise BundleIntegrityError(f"{path}: metrics must map names to numbers")
+        _check_target(metadata.get("target"), path)
         if metadata["flavor"] == "torch":
             spec = metadata.get("torch")
             if not (

@@ -13,11 +13,15 @@ Twin: the ``prometheus_client`` package (its parser reads this output; see the t
 Labels are for a few known values (a route, a status code), never for free text such as a raw
 URL path: every distinct label set is a new time series, and a scanner probing random URLs would
 create millions of them.
+
+Each metric holds a lock: requests are scored in worker threads, and ``x += 1`` on a dict entry is
+not one step for Python.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from bisect import bisect_left
 from collections.abc import Sequence
 
@@ -63,16 +67,20 @@ class Counter:
     def __init__(self, name: str, help: str, labelnames: Sequence[str] = ()):
         self.name, self.help, self.labelnames = name, help, tuple(labelnames)
         self.values: dict[tuple[str, ...], float] = {}
+        self._lock = threading.Lock()
 
     def inc(self, labels: tuple[str, ...] = (), amount: float = 1.0) -> None:
         if amount < 0:
             raise ValueError(f"a counter only goes up; amount must be >= 0, got {amount}")
         if len(labels) != len(self.labelnames):
             raise ValueError(f"{self.name} takes labels {self.labelnames}, got {labels}")
-        self.values[labels] = self.values.get(labels, 0.0) + amount
+        with self._lock:
+            self.values[labels] = self.values.get(labels, 0.0) + amount
 
     def _samples(self) -> list[str]:
-        return [f"{self.name}{_labels(self.labelnames, k)} {_value(v)}" for k, v in sorted(self.values.items())]
+        with self._lock:
+            items = sorted(self.values.items())
+        return [f"{self.name}{_labels(self.labelnames, k)} {_value(v)}" for k, v in items]
 
     def render(self) -> str:
         head = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} {self.kind}"]
@@ -87,7 +95,8 @@ class Gauge(Counter):
     def set(self, labels: tuple[str, ...], value: float) -> None:
         if len(labels) != len(self.labelnames):
             raise ValueError(f"{self.name} takes labels {self.labelnames}, got {labels}")
-        self.values[labels] = float(value)
+        with self._lock:
+            self.values[labels] = float(value)
 
 
 class Histogram:
@@ -119,17 +128,21 @@ class Histogram:
         self.bounds = bounds
         # per label set: [count in each bucket (not cumulative) + overflow, sum]
         self.series: dict[tuple[str, ...], tuple[list[int], list[float]]] = {}
+        self._lock = threading.Lock()
 
     def observe(self, labels: tuple[str, ...], value: float) -> None:
         if len(labels) != len(self.labelnames):
             raise ValueError(f"{self.name} takes labels {self.labelnames}, got {labels}")
-        counts, total = self.series.setdefault(labels, ([0] * (len(self.bounds) + 1), [0.0]))
-        counts[bisect_left(self.bounds, value)] += 1  # le: a value equal to a bound goes in that bucket
-        total[0] += value
+        with self._lock:
+            counts, total = self.series.setdefault(labels, ([0] * (len(self.bounds) + 1), [0.0]))
+            counts[bisect_left(self.bounds, value)] += 1  # le: a value equal to a bound goes in that bucket
+            total[0] += value
 
     def render(self) -> str:
         lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} {self.kind}"]
-        for labels, (counts, total) in sorted(self.series.items()):
+        with self._lock:
+            series = [(labels, (list(counts), list(total))) for labels, (counts, total) in self.series.items()]
+        for labels, (counts, total) in sorted(series):
             cumulative = 0
             for bound, count in zip([*self.bounds, math.inf], counts, strict=True):
                 cumulative += count

@@ -66,8 +66,9 @@ def run_server(
 ) -> None:
     """Load the bundle in ``directory`` and serve it with uvicorn until stopped (Ctrl-C or SIGTERM).
 
-    The bundle is loaded (and its hash checked) before the port opens, so a tampered bundle stops
-    the start with :class:`BundleIntegrityError` rather than serving anything. ``fd`` serves on an
+    The bundle is loaded (every file checked against its manifest, the manifest against
+    ``expected_sha256`` when given) before the port opens, so a tampered bundle stops the start with
+    :class:`BundleIntegrityError` rather than serving anything. ``fd`` serves on an
     inherited, already listening socket instead of binding ``host:port`` (one worker only).
     """
     import uvicorn
@@ -76,6 +77,13 @@ def run_server(
     from mlcourse.serving._bundle import ModelBundle
 
     bundle = ModelBundle.load(directory, expected_sha256=expected_sha256, factories=factories)
+    pinned = "pinned" if expected_sha256 else "not pinned: pin it with --sha256 or MLCOURSE_BUNDLE_SHA256"
+    meta = bundle.metadata
+    print(
+        f"mlcourse serve: {meta['name']} version {meta['version']}, bundle digest {bundle.digest} ({pinned})",
+        file=sys.stderr,
+        flush=True,
+    )
     if exit_with_parent and os.name == "posix":
         _exit_with_parent()
     options: dict[str, Any] = {"host": host, "port": port, "log_level": log_level, "access_log": access_log}

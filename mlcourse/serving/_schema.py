@@ -31,6 +31,9 @@ KINDS = ("float", "int", "bool", "category")
 
 #: Largest number of distinct values a text column may have to count as a category.
 MAX_CATEGORIES = 1000
+#: Most errors one validation reports: enough to fix a request, few enough that a hostile one
+#: (a record with 700,000 unknown fields) cannot make the server build them all.
+MAX_ERRORS = 50
 
 
 class SchemaValidationError(ValueError):
@@ -39,12 +42,16 @@ class SchemaValidationError(ValueError):
     Attributes
     ----------
     errors : list of dict
-        One ``{"loc": [...], "msg": str, "type": str}`` per problem; ``loc`` ends with the field name.
+        One ``{"loc": [...], "msg": str, "type": str}`` per problem (at most :data:`MAX_ERRORS`);
+        ``loc`` ends with the field name.
+    truncated : bool
+        True when there were more problems than ``errors`` holds.
     """
 
-    def __init__(self, errors: list[dict[str, Any]]):
+    def __init__(self, errors: list[dict[str, Any]], truncated: bool = False):
         self.errors = errors
-        super().__init__(format_errors(errors))
+        self.truncated = truncated
+        super().__init__(format_errors(errors) + ("; and more" if truncated and len(errors) <= 5 else ""))
 
 
 def format_errors(errors: list[dict[str, Any]], limit: int = 5) -> str:
@@ -166,21 +173,42 @@ def infer_schema(X: Any, *, range_margin: float | None = 1.0) -> list[dict[str, 
     return [_column_spec(name, X[col], range_margin) for name, col in zip(names, X.columns, strict=True)]
 
 
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
 def check_schema(schema: Any) -> list[dict[str, Any]]:
-    """Return ``schema`` if it is a well-formed feature schema, else raise ``ValueError`` saying why."""
+    """Return ``schema`` if it is a well-formed feature schema, else raise ``ValueError`` saying why.
+
+    Every entry is checked field by field (a schema may come from a file someone edited): a name,
+    a kind, a dtype, ``nullable`` true or false, finite bounds, and category values that are
+    distinct strings or integers.
+    """
     if not isinstance(schema, list) or not schema:
         raise ValueError("feature_schema must be a non-empty list of feature entries")
     seen = set()
     for i, spec in enumerate(schema):
         if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
             raise ValueError(f"feature_schema[{i}] must be a dict with a str 'name'")
+        where = f"feature_schema[{i}] ({spec['name']!r})"
         if spec["name"] in seen:
             raise ValueError(f"feature_schema: feature {spec['name']!r} appears twice")
         seen.add(spec["name"])
         if spec.get("kind") not in KINDS:
-            raise ValueError(f"feature_schema[{i}] ({spec['name']!r}): kind must be one of {KINDS}")
-        if spec["kind"] == "category" and not (isinstance(spec.get("values"), list) and spec["values"]):
-            raise ValueError(f"feature_schema[{i}] ({spec['name']!r}): a category needs a non-empty 'values' list")
+            raise ValueError(f"{where}: kind must be one of {KINDS}")
+        if not isinstance(spec.get("dtype", ""), str) or not isinstance(spec.get("nullable", False), bool):
+            raise ValueError(f"{where}: dtype must be a str and nullable true or false")
+        for bound in ("min", "max", "low", "high"):
+            if spec.get(bound) is not None and not _is_number(spec[bound]):
+                raise ValueError(f"{where}: {bound} must be a finite number or null, got {spec[bound]!r}")
+        if spec["kind"] == "category":
+            values = spec.get("values")
+            if not (isinstance(values, list) and values):
+                raise ValueError(f"{where}: a category needs a non-empty 'values' list")
+            if not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
+                raise ValueError(f"{where}: category values must be strings or integers")
+            if len(set(values)) != len(values):
+                raise ValueError(f"{where}: a category value appears twice")
     return schema
 
 
@@ -228,8 +256,35 @@ def _range_hint(spec: dict[str, Any]) -> str:
     return f" (training data spans {spec['min']:.6g} to {spec['max']:.6g})"
 
 
+def _unknown_fields(records: Any, names: set[str], prefix: tuple, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` unknown fields of a record that has at least ``limit`` more fields than the
+    schema (else nothing).
+
+    Such a record would fill the error list with unknown fields alone; this finds them without
+    handing the validator a record of a million fields, each of which it would turn into an error.
+    """
+    errors: list[dict[str, Any]] = []
+    if not isinstance(records, list):
+        return errors
+    for i, record in enumerate(records):
+        if isinstance(record, dict) and len(record) >= len(names) + limit:
+            for key in record:
+                if key not in names:
+                    errors.append(
+                        {"loc": [*prefix, i, key], "msg": "Extra inputs are not permitted", "type": "extra_forbidden"}
+                    )
+                    if len(errors) >= limit:
+                        return errors
+    return errors
+
+
 def validate_records(
-    records: Any, schema: list[dict[str, Any]], *, validator: Any = None, prefix: tuple = ()
+    records: Any,
+    schema: list[dict[str, Any]],
+    *,
+    validator: Any = None,
+    prefix: tuple = (),
+    max_errors: int = MAX_ERRORS,
 ) -> list[dict[str, Any]]:
     """Check ``records`` (a list of dicts) against ``schema``; return them as validated dicts.
 
@@ -243,6 +298,8 @@ def validate_records(
         A cached :func:`record_validator` of ``schema`` (building one costs about a millisecond).
     prefix : tuple, default=()
         Put in front of each error's ``loc``, e.g. ``("records",)``.
+    max_errors : int, default=MAX_ERRORS
+        Most errors to report (the error says when there were more).
 
     Returns
     -------
@@ -266,19 +323,22 @@ def validate_records(
     """
     from pydantic import ValidationError
 
+    by_name = {spec["name"]: spec for spec in schema}
+    unknown = _unknown_fields(records, set(by_name), prefix, max_errors)
+    if unknown:
+        raise SchemaValidationError(unknown, truncated=len(unknown) >= max_errors)
     validator = validator or record_validator(schema)
     try:
         return validator.validate_python(records)
     except ValidationError as exc:
-        by_name = {spec["name"]: spec for spec in schema}
         errors = []
-        for err in exc.errors(include_url=False, include_input=False, include_context=False):
+        for err in exc.errors(include_url=False, include_input=False, include_context=False)[:max_errors]:
             msg = err["msg"]
             field = err["loc"][-1] if err["loc"] else None
             if err["type"] in ("greater_than_equal", "less_than_equal") and field in by_name:
                 msg += _range_hint(by_name[field])
             errors.append({"loc": [*prefix, *err["loc"]], "msg": msg, "type": err["type"]})
-        raise SchemaValidationError(errors) from None
+        raise SchemaValidationError(errors, truncated=exc.error_count() > max_errors) from None
 
 
 def frame_from_rows(rows: list[dict[str, Any]], schema: list[dict[str, Any]]) -> Any:
