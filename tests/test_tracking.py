@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 
 from mlcourse import tracking as mt
 from mlcourse.fingerprint import data_hash, git_state
-from mlcourse.tracking._files import append_lines, read_lines
+from mlcourse.tracking._files import append_records, read_records
 
 PROPERTY = settings(max_examples=25, deadline=None)
 REPO = Path(__file__).resolve().parent.parent
@@ -239,15 +240,26 @@ def test_tracker_and_lookup_errors(tmp_path):
         mt.Run(tmp_path)
 
 
-def test_log_reader_skips_an_unfinished_last_line_and_refuses_a_damaged_one(tmp_path):
+def test_log_reader_skips_an_unfinished_last_line_and_refuses_a_damaged_one(tmp_path, monkeypatch):
     path = tmp_path / "log.jsonl"
-    append_lines(path, ['{"a":1}\n', '{"a":2}\n'])
+    append_records(path, [{"a": 1}])
+    append_records(path, [{"a": 2}, {"a": 3}])  # a batch is one line: a JSON list of its records
+    assert path.read_text() == '{"a":1}\n[{"a":2},{"a":3}]\n'
+    append_records(path, [])
     with open(path, "a") as fh:
-        fh.write('{"a":3')  # a write still in flight, or cut by a crash
-    assert read_lines(path) == [{"a": 1}, {"a": 2}]
-    path.write_text('{"a":1}\n{"a"\n{"a":3}\n')
+        fh.write('[{"a":4},{"a"')  # a write still in flight, or cut by a crash
+    assert read_records(path) == [{"a": 1}, {"a": 2}, {"a": 3}]
+    append_records(path, [{"a": 5}])  # the next writer drops the fragment instead of merging with it
+    assert path.read_text() == '{"a":1}\n[{"a":2},{"a":3}]\n{"a":5}\n'
+    # A read overlapping that repair can see the fragment's start and the new line's end: read again.
+    reads = iter([b'{"a":1}\n[{"a":2},{"a":3}]\n[{"a":4},{"a"5}\n', path.read_bytes()])
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "read_bytes", lambda self: next(reads))
+        assert read_records(path) == [{"a": 1}, {"a": 2}, {"a": 3}, {"a": 5}]
+    path.write_text('{"a":1}\n{"a"\n{"a":3}\n')  # damage stays damage
     with pytest.raises(ValueError, match="line 2 is not valid JSON"):
-        read_lines(path)
+        read_records(path)
+    assert read_records(tmp_path / "missing.jsonl") == []
 
 
 def test_no_temporary_files_are_left_behind(tracker, tmp_path):
@@ -257,7 +269,22 @@ def test_no_temporary_files_are_left_behind(tracker, tmp_path):
         run.log_artifact(source)
         run.log_text("b", "b.txt")
     leftovers = [p.name for p in run.path.rglob("*") if p.name.startswith(".")]
-    assert leftovers == []
+    assert leftovers == []  # not even the temp folder, once no write is under way
+
+
+def test_a_failed_artifact_copy_leaves_no_temporary_file(tracker, tmp_path, monkeypatch):
+    source = tmp_path / "a.txt"
+    source.write_text("a")
+    run = tracker.start_run()
+
+    def full_disk(src, dst, length=0):
+        dst.write(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("shutil.copyfileobj", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        run.log_artifact(source)
+    assert run.artifacts == {} and not (run.path / ".tmp").exists()
 
 
 # ---------------------------------------------------------------- several processes at once
@@ -295,7 +322,7 @@ def test_concurrent_processes_lose_no_write(tmp_path):
     barrier.wait(timeout=60)
     reads = 0
     while any(p.is_alive() for p in workers):  # read while they write: whole lines, whole artifacts
-        for record in read_lines(shared.path / "metrics.jsonl"):
+        for record in read_records(shared.path / "metrics.jsonl"):
             assert set(record) == {"key", "value", "step", "timestamp"}
         if "shared.txt" in shared.artifacts:
             text = shared.artifacts["shared.txt"].read_text()
@@ -383,6 +410,33 @@ def test_best_run(tracker):
         tracker.best_run("valid_loss", "lowest")
     with pytest.raises(ValueError, match="agg must be"):
         tracker.runs()[0].summary("valid_loss", "median")
+
+
+def test_compare_and_best_run_read_each_log_once(tracker, monkeypatch):
+    """Linear in the size of the logs: one read of each file per run, however many metrics it has."""
+    for name in ("wide", "other"):
+        with tracker.start_run(name) as run:
+            run.log_params({"lr": 0.1})
+            run.log_metrics({f"m{i}": float(i) for i in range(300)}, step=0)
+            for step in range(1, 4):
+                run.log_metrics({f"m{i}": float(i + step) for i in range(0, 300, 7)}, step=step)
+    reads = Counter()
+
+    def counting_read(path):
+        reads[path.name] += 1
+        return read_records(path)
+
+    monkeypatch.setattr("mlcourse.tracking._run.read_records", counting_read)
+    table = tracker.compare(agg="max", tags=True)
+    assert reads == {"metrics.jsonl": 2, "params.jsonl": 2, "tags.jsonl": 2}
+    assert table.shape == (2, 6 + 1 + 300) and table["metrics.m7"].tolist() == [10.0, 10.0]
+    assert table["metrics.m8"].tolist() == [8.0, 8.0] and (table.dtypes.iloc[7:] == "float64").all()
+    reads.clear()
+    assert tracker.best_run("m7", agg="min").name == "wide"
+    assert reads == {"metrics.jsonl": 2}
+    assert run.summaries("last") == {f"m{i}": i + 3.0 if i % 7 == 0 else float(i) for i in range(300)}
+    with pytest.raises(ValueError, match="agg must be"):
+        run.summaries("mean")
 
 
 def test_nan_metric_is_never_best(tracker):

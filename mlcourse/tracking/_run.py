@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import shutil
 import time
-import uuid
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -15,12 +15,14 @@ import numpy as np
 
 from mlcourse.fingerprint import data_hash
 from mlcourse.tracking._files import (
-    append_lines,
+    append_records,
+    atomic_file,
     check_name,
     check_relative_path,
-    dumps_line,
+    log_writer,
     read_json,
-    read_lines,
+    read_records,
+    remove_dead_temps,
     write_atomic,
     write_json_atomic,
 )
@@ -30,6 +32,8 @@ PARAMS = "params.jsonl"
 METRICS = "metrics.jsonl"
 TAGS = "tags.jsonl"
 ARTIFACTS = "artifacts"
+#: Where documents and artifacts are written before they are renamed into place (see ``_files``).
+TEMP = ".tmp"
 
 #: The states a run can be in, as MLflow names them.
 STATUSES = ("RUNNING", "FINISHED", "FAILED", "KILLED")
@@ -94,6 +98,21 @@ def _latest(history: list[Metric]) -> Metric:
     return max(history, key=lambda m: (m.step, m.timestamp, m.value))
 
 
+def _check_agg(agg: str) -> str:
+    if agg not in ("last", "min", "max"):
+        raise ValueError(f"agg must be 'last', 'min' or 'max', got {agg!r}")
+    return agg
+
+
+def _summarize(history: list[Metric], agg: str) -> float:
+    if agg == "last":
+        return _latest(history).value
+    values = [m.value for m in history if not math.isnan(m.value)]
+    if not values:
+        return math.nan
+    return min(values) if agg == "min" else max(values)
+
+
 class Run:
     """A tracked run, stored in its own folder; create one with :meth:`Tracker.start_run`.
 
@@ -129,6 +148,10 @@ class Run:
         if not (self.path / META).is_file():
             raise ValueError(f"path must be a run folder with a {META}, got {str(path)!r}")
         self.run_id = self.path.name
+        # Opening a run clears what killed writers left in its temp folder. Housekeeping only: a
+        # reader without write access (or on a read-only disk) must still be able to read.
+        with contextlib.suppress(OSError):
+            remove_dead_temps(self.path / TEMP)
 
     def __repr__(self) -> str:
         return f"Run(name={self.name!r}, status={self.status!r})"
@@ -163,14 +186,14 @@ class Run:
     def params(self) -> dict[str, Any]:
         """Hyper-parameters with their JSON types (an int stays an int). The first value logged wins."""
         params: dict[str, Any] = {}
-        for record in read_lines(self.path / PARAMS):
+        for record in read_records(self.path / PARAMS):
             params.setdefault(record["key"], record["value"])
         return params
 
     @property
     def tags(self) -> dict[str, str]:
         """Tags (strings); a later value for the same key replaces an earlier one."""
-        return {record["key"]: record["value"] for record in read_lines(self.path / TAGS)}
+        return {record["key"]: record["value"] for record in read_records(self.path / TAGS)}
 
     @property
     def data_hashes(self) -> dict[str, str]:
@@ -179,7 +202,7 @@ class Run:
 
     def _histories(self) -> dict[str, list[Metric]]:
         histories: dict[str, list[Metric]] = {}
-        for r in read_lines(self.path / METRICS):
+        for r in read_records(self.path / METRICS):
             histories.setdefault(r["key"], []).append(Metric(r["key"], r["value"], r["step"], r["timestamp"]))
         return histories
 
@@ -208,17 +231,24 @@ class Run:
 
         NaN values are ignored by ``"min"`` and ``"max"``. Returns ``None`` if the metric was never logged.
         """
-        if agg not in ("last", "min", "max"):
-            raise ValueError(f"agg must be 'last', 'min' or 'max', got {agg!r}")
+        _check_agg(agg)
         history = self.metric_history(key)
-        if not history:
-            return None
-        if agg == "last":
-            return _latest(history).value
-        values = [m.value for m in history if not math.isnan(m.value)]
-        if not values:
-            return math.nan
-        return min(values) if agg == "min" else max(values)
+        return _summarize(history, agg) if history else None
+
+    def summaries(self, agg: str = "last") -> dict[str, float]:
+        """:meth:`summary` of every metric the run logged, from a single read of its metrics log.
+
+        Parameters
+        ----------
+        agg : {"last", "min", "max"}, default="last"
+
+        Returns
+        -------
+        summaries : dict
+            ``{metric: value}``, in the order the metrics were first logged.
+        """
+        _check_agg(agg)
+        return {key: _summarize(history, agg) for key, history in self._histories().items()}
 
     @property
     def artifacts(self) -> dict[str, Path]:
@@ -242,21 +272,24 @@ class Run:
         self.log_params({key: value})
 
     def log_params(self, params: dict[str, Any]) -> None:
-        """Record several hyper-parameters at once (one atomic write)."""
+        """Record several hyper-parameters at once (one atomic write; all of them, or none if one would change)."""
         if not isinstance(params, dict):
             raise TypeError(f"params must be a dict, got {type(params).__name__}")
         new = {check_name("param", k): _json_value("param", k, v) for k, v in params.items()}
-        logged = self.params
-        for key, value in new.items():
-            # Compare as JSON, so 1 and 1.0 (equal in Python, different in a log) count as different.
-            if key in logged and json.dumps(logged[key]) != json.dumps(value):
-                raise ValueError(
-                    f"param {key!r} was already logged as {logged[key]!r}, cannot change it to {value!r}; "
-                    "params are fixed for a run: start a new run, or log a metric or tag instead"
-                )
-        append_lines(
-            self.path / PARAMS, (dumps_line({"key": k, "value": v}) for k, v in new.items() if k not in logged)
-        )
+        if not new:
+            return
+        # The log stays locked from the check to the append: another process logging the same key
+        # now waits, then sees our value and is refused, instead of both being accepted.
+        with log_writer(self.path / PARAMS) as append:
+            logged = self.params
+            for key, value in new.items():
+                # Compare as JSON, so 1 and 1.0 (equal in Python, different in a log) count as different.
+                if key in logged and json.dumps(logged[key]) != json.dumps(value):
+                    raise ValueError(
+                        f"param {key!r} was already logged as {logged[key]!r}, cannot change it to {value!r}; "
+                        "params are fixed for a run: start a new run, or log a metric or tag instead"
+                    )
+            append([{"key": k, "value": v} for k, v in new.items() if k not in logged])
 
     def log_metric(self, key: str, value: float, step: int = 0, *, timestamp: int | None = None) -> None:
         """Record one value of a metric.
@@ -279,13 +312,11 @@ class Run:
             raise TypeError(f"metrics must be a dict, got {type(metrics).__name__}")
         step = _int_arg("step", step)
         timestamp = now_ms() if timestamp is None else _int_arg("timestamp", timestamp)
-        lines = [
-            dumps_line(
-                {"key": check_name("metric", k), "value": _metric_value(k, v), "step": step, "timestamp": timestamp}
-            )
+        records = [
+            {"key": check_name("metric", k), "value": _metric_value(k, v), "step": step, "timestamp": timestamp}
             for k, v in metrics.items()
         ]
-        append_lines(self.path / METRICS, lines)
+        append_records(self.path / METRICS, records)
 
     def set_tag(self, key: str, value: Any) -> None:
         """Attach a label (stored as a string, as in MLflow); setting a key again replaces it."""
@@ -295,9 +326,7 @@ class Run:
         """Set several tags at once (one atomic write)."""
         if not isinstance(tags, dict):
             raise TypeError(f"tags must be a dict, got {type(tags).__name__}")
-        append_lines(
-            self.path / TAGS, [dumps_line({"key": check_name("tag", k), "value": str(v)}) for k, v in tags.items()]
-        )
+        append_records(self.path / TAGS, [{"key": check_name("tag", k), "value": str(v)} for k, v in tags.items()])
 
     def log_data(self, X: Any, y: Any = None, *, context: str = "train") -> str:
         """Fingerprint the data the model sees, so a rerun can prove it uses the same data.
@@ -356,13 +385,8 @@ class Run:
             raise ValueError(f"local_path must be an existing file, got {str(local_path)!r}")
         name = source.name if artifact_path is None else f"{artifact_path}/{source.name}"
         target = self._artifact_target(name)
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            shutil.copyfile(source, tmp)
-            tmp.replace(target)  # atomic, as in write_atomic
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        with open(source, "rb") as src, atomic_file(target, self.path / TEMP) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
         return target
 
     def log_text(self, text: str, artifact_file: str) -> Path:
@@ -370,7 +394,7 @@ class Run:
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, got {type(text).__name__}")
         target = self._artifact_target(artifact_file)
-        write_atomic(target, text.encode("utf-8"))
+        write_atomic(target, text.encode("utf-8"), self.path / TEMP)
         return target
 
     def log_dict(self, dictionary: dict[str, Any], artifact_file: str) -> Path:
@@ -385,7 +409,7 @@ class Run:
             raise ValueError(f"status must be one of {STATUSES[1:]}, got {status!r}")
         meta = self.info
         meta.update(status=status, end_time=now_ms())
-        write_json_atomic(self.path / META, meta)
+        write_json_atomic(self.path / META, meta, self.path / TEMP)
 
     def __enter__(self) -> Run:
         return self

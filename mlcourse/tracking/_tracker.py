@@ -9,7 +9,7 @@ from typing import Any
 
 from mlcourse.fingerprint import DEFAULT_LIBRARIES, git_state, library_versions
 from mlcourse.tracking._files import write_json_atomic
-from mlcourse.tracking._run import META, Run, now_ms
+from mlcourse.tracking._run import META, TEMP, Run, now_ms
 
 
 class Tracker:
@@ -17,8 +17,9 @@ class Tracker:
 
     Each run gets a folder ``<root>/<run_id>`` (a random uuid4, unique across processes and
     machines) holding ``meta.json``, append-only ``params.jsonl``, ``metrics.jsonl`` and
-    ``tags.jsonl`` logs, and an ``artifacts/`` folder. Several processes can log into the same
-    tracker, or the same run, at once without losing a value.
+    ``tags.jsonl`` logs, and an ``artifacts/`` folder (plus a ``.tmp/`` folder while a file is
+    being written). Several processes can log into the same tracker, or the same run, at once
+    without losing a value, and a writer killed mid-write leaves no half-written record behind.
 
     Parameters
     ----------
@@ -113,7 +114,7 @@ class Tracker:
         path.mkdir()
         # meta.json appears in one step: a folder without it is a run still being created, and
         # runs() skips it.
-        write_json_atomic(path / META, meta)
+        write_json_atomic(path / META, meta, path / TEMP)
         run = Run(path)
         if tags:
             run.set_tags(tags)
