@@ -49,6 +49,7 @@ from mlcourse.serving import (
     tabular_mlp,
     validate_records,
 )
+from tests.bundle_files import resign
 
 with warnings.catch_warnings():
     # Starlette asks for the httpx2 fork; the TestClient works the same with httpx (a dependency).
@@ -130,18 +131,6 @@ def edit_metadata(directory: Path, **changes) -> None:
     meta.update(changes)
     (directory / "metadata.json").write_text(json.dumps(meta))
     resign(directory)
-
-
-def resign(directory: Path) -> str:
-    """Rewrite manifest.json to match the files as they are now; returns the new digest."""
-    import hashlib
-
-    manifest = json.loads((directory / "manifest.json").read_text())
-    for name in manifest["files"]:
-        manifest["files"][name] = hashlib.sha256((directory / name).read_bytes()).hexdigest()
-    text = json.dumps(manifest).encode()
-    (directory / "manifest.json").write_bytes(text)
-    return hashlib.sha256(text).hexdigest()
 
 
 class RunsOnUnpickle:

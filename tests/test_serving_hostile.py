@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
 from mlcourse.serving import BundleIntegrityError, ModelBundle, create_app, serve_in_background
+from tests.bundle_files import resign
 from tests.container import as_in_a_container
 
 NAMES = ["x0", "x1", "x2"]
@@ -190,15 +191,6 @@ def test_a_disconnect_is_one_log_line(bundle_dir, caplog):
 def copy(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
-
-
-def resign(directory: Path) -> str:
-    manifest = json.loads((directory / "manifest.json").read_text())
-    for name in manifest["files"]:
-        manifest["files"][name] = hashlib.sha256((directory / name).read_bytes()).hexdigest()
-    text = json.dumps(manifest).encode()
-    (directory / "manifest.json").write_bytes(text)
-    return hashlib.sha256(text).hexdigest()
 
 
 @pytest.mark.parametrize("name", ["metadata.json", "manifest.json"])

@@ -91,6 +91,15 @@ def python_roots() -> list[str]:
     return [str(r) for r in roots]
 
 
+def _as_on_host(paths) -> list[list]:
+    """Each path that exists here, at the same place: the same symlink, or a read-only bind."""
+    return [
+        ["symlink", str(p), os.readlink(p)] if p.is_symlink() else ["ro", str(p), str(p)]
+        for p in paths
+        if p.is_symlink() or p.exists()
+    ]
+
+
 def plan(*, scratch_mb: int, tmp_mb: int, sock_dir: str, connection: str, exchange: str = "") -> list[list]:
     """The mounts that make the kernel's root filesystem, in order.
 
@@ -101,20 +110,9 @@ def plan(*, scratch_mb: int, tmp_mb: int, sock_dir: str, connection: str, exchan
     ``tmpfs`` (size in bytes, mode; a ``home`` tmpfs belongs to the kernel's uid), ``dir`` (mode),
     ``symlink`` (target), ``proc``, ``dev`` and ``file`` (text, written read-only).
     """
-    mounts: list[list] = []
-    for name in SYSTEM:
-        host = Path("/", name)
-        if host.is_symlink():
-            mounts.append(["symlink", str(host), os.readlink(host)])
-        elif host.is_dir():
-            mounts.append(["ro", str(host), str(host)])
+    mounts = _as_on_host(Path("/", name) for name in SYSTEM)
     mounts.append(["dir", "/etc", 0o755])
-    for name in ETC:
-        host = Path("/etc", name)
-        if host.is_symlink():
-            mounts.append(["symlink", str(host), os.readlink(host)])
-        elif host.exists():
-            mounts.append(["ro", str(host), str(host)])
+    mounts += _as_on_host(Path("/etc", name) for name in ETC)
     # The private tmpfs folders first: a Python installation under /tmp or /home (a CI checkout, say)
     # is then mounted on top of them instead of being hidden by them.
     mounts += [
