@@ -8,8 +8,8 @@ matplotlib or pandas by itself.
 Examples
 --------
 >>> import mlcourse as mlc
->>> rng = mlc.setup_notebook(seed=0)      # doctest: +SKIP
->>> mlc.metrics.accuracy_score([0, 1], [0, 1])  # doctest: +SKIP
+>>> rng = mlc.setup_notebook(seed=0)
+>>> mlc.metrics.accuracy_score([0, 1], [0, 1])
 1.0
 """
 

@@ -66,8 +66,13 @@ def _grade(args: argparse.Namespace) -> int:
 
     if not args.assignment.is_file():
         args.parser.error(f"--assignment: no such file: {args.assignment}")
-    if args.jobs < 1 or args.timeout <= 0 or args.total_timeout <= 0 or args.memory < 0:
-        args.parser.error("--jobs, --timeout and --total-timeout must be positive, --memory >= 0")
+    if args.jobs < 1:
+        args.parser.error(f"--jobs must be a positive integer, got {args.jobs}")
+    for option, seconds in (("--timeout", args.timeout), ("--total-timeout", args.total_timeout)):
+        if seconds <= 0:
+            args.parser.error(f"{option} must be a positive number of seconds, got {seconds:g}")
+    if args.memory < 0:
+        args.parser.error(f"--memory must be a number of MiB >= 0 (0 for no limit), got {args.memory}")
     options = Options(
         timeout=args.timeout,
         total_timeout=args.total_timeout,
@@ -131,8 +136,9 @@ def _serve(args: argparse.Namespace) -> int:
         args.parser.error(f"BUNDLE: {args.bundle} has no metadata.json (write one with ModelBundle.save)")
     if not 1 <= args.port <= 65535:
         args.parser.error(f"--port must be between 1 and 65535, got {args.port}")
-    if args.workers < 1 or args.max_batch < 1:
-        args.parser.error("--workers and --max-batch must be positive")
+    for option, value in (("--workers", args.workers), ("--max-batch", args.max_batch)):
+        if value < 1:
+            args.parser.error(f"{option} must be a positive integer, got {value}")
     if args.sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", args.sha256):
         args.parser.error("--sha256 must be 64 hexadecimal characters")
     if args.fd is not None and args.workers != 1:
@@ -167,7 +173,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mlcourse {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_doctor(commands)
+    _add_release(commands)
+    _add_check(commands)
+    _add_grade(commands)
+    _add_gradescope(commands)
+    _add_serve(commands)
+    return parser
 
+
+def _add_doctor(commands) -> None:
     p = commands.add_parser(
         "doctor",
         help="check that this environment can run the course",
@@ -178,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-datasets", action="store_true", help="skip loading the bundled datasets")
     p.set_defaults(func=_doctor)
 
+
+def _add_release(commands) -> None:
     p = commands.add_parser(
         "release",
         help="write student exercises from assignment sources",
@@ -207,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_release, parser=p)
 
+
+def _add_check(commands) -> None:
     p = commands.add_parser(
         "check",
         help="run an exercise notebook and report its visible tests",
@@ -217,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=120, help="seconds any one cell may run (default 120)")
     p.set_defaults(func=_check, parser=p)
 
+
+def _add_grade(commands) -> None:
     p = commands.add_parser(
         "grade",
         help="grade a folder of submissions (instructors)",
@@ -272,6 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_grade, parser=p)
 
+
+def _add_gradescope(commands) -> None:
     p = commands.add_parser(
         "gradescope",
         help="build a Gradescope autograder zip for an assignment (instructors)",
@@ -290,6 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_gradescope, parser=p)
 
+
+def _add_serve(commands) -> None:
     p = commands.add_parser(
         "serve",
         help="serve a model bundle over HTTP (FastAPI under uvicorn)",
@@ -330,7 +355,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fd", type=int, help=argparse.SUPPRESS)
     p.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=_serve, parser=p)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

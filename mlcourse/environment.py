@@ -156,8 +156,8 @@ def doctor(
     Examples
     --------
     >>> import mlcourse as mlc
-    >>> report = mlc.doctor(kernel=False, verbose=False)  # doctest: +SKIP
-    >>> report.ok  # doctest: +SKIP
+    >>> report = mlc.doctor(kernel=False, verbose=False)
+    >>> report.ok
     True
     """
     report = DoctorReport()

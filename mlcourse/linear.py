@@ -24,29 +24,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from mlcourse import optim
+from mlcourse._validation import check_param, validate_numeric_data
 
 _OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam")
-
-
-def _validate(estimator, X, *y, reset, **kwargs):
-    """scikit-learn's validation, with messages that name the argument at fault.
-
-    ``fit`` passes ``y`` (even ``None``, which scikit-learn reports as missing); ``predict`` does not.
-    """
-    try:
-        return validate_data(estimator, X, *y, reset=reset, dtype=np.float64, **kwargs)
-    except ValueError as err:
-        msg = str(err)
-        if "Expected 2D array" in msg or "Expected a 2-dimensional" in msg:
-            raise ValueError(f"X must be 2-D, shape (n_samples, n_features). {msg}") from err
-        if "inconsistent numbers of samples" in msg:
-            raise ValueError(f"X and y must have the same number of rows. {msg}") from err
-        if "could not convert" in msg:
-            raise ValueError(f"X must be numeric. {msg}") from err
-        raise
 
 
 def _lipschitz(X, curvature):
@@ -65,19 +48,17 @@ class _GDLinearModel(BaseEstimator):
     """Shared machinery: parameter checks, the optimiser, the training loop and its history."""
 
     def _check_params(self):
-        lr = self.lr
-        positive = isinstance(lr, Real) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0
-        if not (positive or (isinstance(lr, str) and lr == "auto")):
-            raise ValueError(f"lr must be 'auto' or a positive number, got {lr!r}")
+        if isinstance(self.lr, str):
+            if self.lr != "auto":
+                raise ValueError(f"lr must be 'auto' or a positive number, got {self.lr!r}")
+        else:
+            check_param(self.lr, "lr", Real, min_val=0, max_val=math.inf, include_boundaries="neither")
         if self.optimizer not in _OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {_OPTIMIZERS}, got {self.optimizer!r}")
-        if isinstance(self.max_epochs, bool) or not isinstance(self.max_epochs, Integral) or self.max_epochs < 1:
-            raise ValueError(f"max_epochs must be a positive integer, got {self.max_epochs!r}")
-        if not (isinstance(self.tol, Real) and self.tol >= 0):
-            raise ValueError(f"tol must be a non-negative number, got {self.tol!r}")
+        check_param(self.max_epochs, "max_epochs", Integral, min_val=1)
+        check_param(self.tol, "tol", Real, min_val=0)
         alpha = getattr(self, "alpha", 0.0)
-        if not (isinstance(alpha, Real) and math.isfinite(alpha) and alpha >= 0):
-            raise ValueError(f"alpha must be a non-negative number, got {alpha!r}")
+        check_param(alpha, "alpha", Real, min_val=0, max_val=math.inf, include_boundaries="left")
 
     def _make_optimizer(self, L):
         """The optimiser named by ``self.optimizer``; ``lr='auto'`` means ``1 / L``."""
@@ -129,7 +110,7 @@ class _GDRegressor(RegressorMixin, _GDLinearModel):
         self
         """
         self._check_params()
-        X, y = _validate(self, X, y, reset=True, y_numeric=True)
+        X, y = validate_numeric_data(self, X, y, reset=True, y_numeric=True)
         alpha = getattr(self, "alpha", 0.0)
         # Centring X and y removes the intercept from the problem (it is recovered afterwards)
         # and makes the loss surface rounder, so gradient descent converges faster.
@@ -159,7 +140,7 @@ class _GDRegressor(RegressorMixin, _GDLinearModel):
         y_pred : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X = _validate(self, X, reset=False)
+        X = validate_numeric_data(self, X, reset=False)
         return X @ self.coef_ + self.intercept_
 
 
@@ -359,7 +340,7 @@ class LogisticRegressionGD(ClassifierMixin, _GDLinearModel):
         self
         """
         self._check_params()
-        X, y = _validate(self, X, y, reset=True)
+        X, y = validate_numeric_data(self, X, y, reset=True)
         check_classification_targets(y)
         self.classes_, y_index = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
@@ -403,7 +384,7 @@ class LogisticRegressionGD(ClassifierMixin, _GDLinearModel):
     def decision_function(self, X):
         """Scores ``X @ coef_.T + intercept_``: shape (n_samples,) for two classes, else (n_samples, n_classes)."""
         check_is_fitted(self)
-        X = _validate(self, X, reset=False)
+        X = validate_numeric_data(self, X, reset=False)
         scores = X @ self.coef_.T + self.intercept_
         return scores[:, 0] if scores.shape[1] == 1 else scores
 

@@ -15,12 +15,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-#: Environment every course kernel runs with, so outputs do not depend on the machine.
+from mlcourse._env import THREAD_VARS
+
+#: Environment every course kernel runs with, so outputs do not depend on the machine: a fixed hash
+#: seed, one thread per numerical library, and no debugger warning about frozen modules on stderr.
 KERNEL_ENV = {
     "PYTHONHASHSEED": "0",
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
+    **dict.fromkeys(THREAD_VARS, "1"),
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
 }
 

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import os
 import random
+from numbers import Integral
 
 import numpy as np
+
+from mlcourse._env import THREAD_VARS
+from mlcourse._validation import is_number
 
 #: Number of threads every numerical library is limited to, so results (and float summation
 #: order) are the same on a laptop, a 2-core CI runner and a 64-core JupyterHub node.
 N_THREADS = 1
-
-_THREAD_VARS = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
 
 _PLOT_STYLE = {
     "figure.figsize": (6.4, 4.0),
@@ -63,13 +59,12 @@ def setup_notebook(seed: int = 0, *, torch: bool = True, precision: int = 4) -> 
     >>> bool((a == rng.normal(size=3)).all())
     True
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    if isinstance(precision, bool) or not isinstance(precision, int) or precision < 0:
-        raise ValueError(f"precision must be a non-negative integer, got {precision!r}")
-    seed = int(seed)
+    for name, value in (("seed", seed), ("precision", precision)):
+        if not (is_number(value) and isinstance(value, Integral)) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    seed, precision = int(seed), int(precision)
 
-    for var in _THREAD_VARS:
+    for var in THREAD_VARS:
         os.environ[var] = str(N_THREADS)
     from threadpoolctl import threadpool_limits
 

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _axes(ax, figsize=None):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
+from mlcourse._plots import axes
 
 
 def plot_lifecycle(ax=None, stages=None):
@@ -33,7 +27,7 @@ def plot_lifecycle(ax=None, stages=None):
     stages = list(LIFECYCLE if stages is None else stages)
     if len(stages) < 2:
         raise ValueError(f"stages must name at least 2 stages, got {len(stages)}")
-    ax = _axes(ax, figsize=(5, 5))
+    ax = axes(ax, figsize=(5, 5))
     n = len(stages)
     # Start at the top and go clockwise, like a clock face.
     angles = np.pi / 2 - 2 * np.pi * np.arange(n) / n
@@ -112,7 +106,7 @@ def plot_confusion_matrix(cm, labels=None, ax=None, *, normalize: bool = False, 
     if normalize:
         totals = cm.sum(axis=1, keepdims=True)
         cm = np.divide(cm, totals, out=np.zeros_like(cm), where=totals > 0)
-    ax = _axes(ax, figsize=(4, 4))
+    ax = axes(ax, figsize=(4, 4))
     ax.imshow(cm, cmap=cmap, vmin=0)
     ax.grid(False)
     integral = np.allclose(cm, np.round(cm))
@@ -149,7 +143,7 @@ def plot_roc_curve(fpr, tpr, ax=None, *, auc: float | None = None, label: str | 
     """
     fpr, tpr = _as_1d("fpr", fpr), _as_1d("tpr", tpr)
     _same_length(fpr=fpr, tpr=tpr)
-    ax = _axes(ax, figsize=(4.5, 4.5))
+    ax = axes(ax, figsize=(4.5, 4.5))
     text = label or "ROC"
     if auc is not None:
         text += f" (AUC = {auc:.3f})"
@@ -188,7 +182,7 @@ def plot_precision_recall_curve(
     """
     precision, recall = _as_1d("precision", precision), _as_1d("recall", recall)
     _same_length(precision=precision, recall=recall)
-    ax = _axes(ax, figsize=(4.5, 4.5))
+    ax = axes(ax, figsize=(4.5, 4.5))
     text = label or "PR"
     if average_precision is not None:
         text += f" (AP = {average_precision:.3f})"
@@ -229,7 +223,7 @@ def plot_threshold_tradeoff(precision, recall, thresholds, ax=None, *, chosen: f
         )
     p, r = precision[:-1], recall[:-1]
     f1 = np.divide(2 * p * r, p + r, out=np.zeros_like(p), where=(p + r) > 0)
-    ax = _axes(ax, figsize=(6, 4))
+    ax = axes(ax, figsize=(6, 4))
     ax.plot(thresholds, p, label="precision")
     ax.plot(thresholds, r, label="recall")
     ax.plot(thresholds, f1, label="F1", linestyle="--")
@@ -264,7 +258,7 @@ def plot_loss_surface(f, xlim, ylim, ax=None, *, paths=None, levels=25, resoluti
     -------
     ax : matplotlib Axes
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     w0, w1 = np.linspace(*xlim, resolution), np.linspace(*ylim, resolution)
     Z = np.array([[f(np.array([a, b])) for a in w0] for b in w1])
     lv = levels
@@ -301,7 +295,7 @@ def plot_loss_history(histories, ax=None, *, log=True, xlabel="epoch"):
     -------
     ax : matplotlib Axes
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     for label, history in histories.items():
         ax.plot(np.asarray(history, dtype=float), label=label)
     if log:
@@ -334,7 +328,7 @@ def plot_decision_boundary(model, X, y, ax=None, *, resolution=200, padding=0.5)
     X, y = np.asarray(X, dtype=float), np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"X must have exactly 2 columns to draw a boundary, got shape {X.shape}")
-    ax = _axes(ax)
+    ax = axes(ax)
     a = np.linspace(X[:, 0].min() - padding, X[:, 0].max() + padding, resolution)
     b = np.linspace(X[:, 1].min() - padding, X[:, 1].max() + padding, resolution)
     A, B = np.meshgrid(a, b)
@@ -370,7 +364,7 @@ def plot_missing_values(df, ax=None):
     if not isinstance(df, pd.DataFrame) or df.shape[1] == 0:
         raise TypeError(f"df must be a pandas DataFrame with columns, got {type(df).__name__}")
     missing = df.isna().mean()
-    ax = _axes(ax)
+    ax = axes(ax)
     names = [str(c) for c in missing.index]
     ax.barh(names, missing.to_numpy(), color="C3")
     for y, value in enumerate(missing.to_numpy()):
@@ -408,7 +402,7 @@ def plot_score_vs_damage(fractions, scores, ax=None, *, label: str | None = None
             f"scores must have shape ({len(fractions)},) or ({len(fractions)}, n_repeats), got {scores.shape}"
         )
     mean, std = scores.mean(axis=1), scores.std(axis=1)
-    ax = _axes(ax)
+    ax = axes(ax)
     (line,) = ax.plot(fractions, mean, marker="o", label=label)
     if scores.shape[1] > 1:
         ax.fill_between(fractions, mean - std, mean + std, color=line.get_color(), alpha=0.2, linewidth=0)
@@ -441,7 +435,7 @@ def plot_train_validation_scores(x, train_scores, test_scores, ax=None, *, xlabe
     ax : matplotlib Axes
     """
     x = _as_1d("x", x)
-    ax = _axes(ax)
+    ax = axes(ax)
     for name, scores, color in (("training", train_scores, "C0"), ("validation", test_scores, "C1")):
         scores = np.asarray(scores, dtype=float)
         if scores.ndim != 2 or scores.shape[0] != len(x):

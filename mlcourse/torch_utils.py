@@ -21,17 +21,46 @@ from __future__ import annotations
 
 import copy
 import math
+from numbers import Integral
 from pathlib import Path
 
 import torch
 from tqdm.std import tqdm as plain_tqdm
 
+from mlcourse._validation import is_number
+
 
 def _check_positive_int(name, value, allow_none=False):
     if value is None and allow_none:
         return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not (is_number(value) and isinstance(value, Integral)) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _check_fit(model, val_loader, loss_fn, optimizer, n_epochs, early_stopping_patience, device):
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    if not callable(loss_fn):
+        raise TypeError("loss_fn must be callable")
+    _check_positive_int("n_epochs", n_epochs)
+    _check_positive_int("early_stopping_patience", early_stopping_patience, allow_none=True)
+    if early_stopping_patience is not None and val_loader is None:
+        raise ValueError("early_stopping_patience needs a val_loader")
+    if str(device) != "cpu":
+        raise ValueError(f"device must be 'cpu' (the course is CPU only), got {device!r}")
+
+
+def _epoch_bar(n_epochs, progress):
+    """Epoch numbers 1 to ``n_epochs`` behind a tqdm bar (one line, silent unless ``progress``)."""
+    # tqdm.auto draws a widget in Jupyter but warns on stderr where ipywidgets is missing: only
+    # import it when a bar is wanted, so a silent fit (tests, notebooks under nbval) prints nothing.
+    if progress:
+        from tqdm.auto import tqdm as bar_tqdm
+    else:
+        bar_tqdm = plain_tqdm
+    return bar_tqdm(range(1, n_epochs + 1), disable=not progress, desc="epochs", leave=True)
 
 
 def _run_epoch(model, loader, loss_fn, optimizer, device):
@@ -95,28 +124,11 @@ def fit(
     --------
     See the module docstring.
     """
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
-    if not callable(loss_fn):
-        raise TypeError("loss_fn must be callable")
-    _check_positive_int("n_epochs", n_epochs)
-    _check_positive_int("early_stopping_patience", early_stopping_patience, allow_none=True)
-    if early_stopping_patience is not None and val_loader is None:
-        raise ValueError("early_stopping_patience needs a val_loader")
-    if str(device) != "cpu":
-        raise ValueError(f"device must be 'cpu' (the course is CPU only), got {device!r}")
+    _check_fit(model, val_loader, loss_fn, optimizer, n_epochs, early_stopping_patience, device)
     model.to(device)
     history = {"epoch": [], "train_loss": []} | ({"val_loss": []} if val_loader is not None else {})
     best_loss, best_epoch, best_state = math.inf, 0, None
-    # tqdm.auto draws a widget in Jupyter but warns on stderr where ipywidgets is missing: only
-    # import it when a bar is wanted, so a silent fit (tests, notebooks under nbval) prints nothing.
-    if progress:
-        from tqdm.auto import tqdm as bar_tqdm
-    else:
-        bar_tqdm = plain_tqdm
-    bar = bar_tqdm(range(1, n_epochs + 1), disable=not progress, desc="epochs", leave=True)
+    bar = _epoch_bar(n_epochs, progress)
     for epoch in bar:
         history["epoch"].append(epoch)
         history["train_loss"].append(_run_epoch(model, train_loader, loss_fn, optimizer, device))

@@ -186,7 +186,7 @@ def test_summarize_counts_per_column_and_rule():
     [
         (lambda: Column("float"), ValueError, "dtype must be one of"),
         (lambda: Column(min=5, max=1), ValueError, "min must not exceed max"),
-        (lambda: Column(min="0"), TypeError, "min must be a number"),
+        (lambda: Column(min="0"), TypeError, "min must be an instance of Real, not str"),
         (lambda: Column(allowed="abc"), TypeError, "allowed must be a collection"),
         (lambda: Column(nullable="no"), TypeError, "nullable must be True or False"),
         (lambda: Schema(["a"]), TypeError, "columns must be a mapping"),

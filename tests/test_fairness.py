@@ -465,11 +465,11 @@ def test_plots_return_their_axes():
 
 
 def test_docstring_examples_run():
-    from mlcourse.fairness import _metrics, _plots, _postprocessing, _reweighing, datasets
+    from mlcourse.fairness import _datasets, _metrics, _plots, _postprocessing, _reweighing
 
     for name in mf.__all__:
         obj = getattr(mf, name)
         if callable(obj) and name != "GroupMetrics":
             assert "Examples" in (obj.__doc__ or ""), f"{name} has no Examples section"
-    for module in (mf, _metrics, _plots, _postprocessing, _reweighing, datasets):
+    for module in (mf, _datasets, _metrics, _plots, _postprocessing, _reweighing):
         assert doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0, module.__name__

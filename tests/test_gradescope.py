@@ -102,7 +102,7 @@ def test_the_gradescope_command_writes_the_zip(tmp_path, capsys):
 
 
 def test_results_json_is_valid_for_every_outcome_written_answers_included():
-    from mlcourse.grading.grade import QuestionResult, SubmissionResult
+    from mlcourse.grading.results import QuestionResult, SubmissionResult
 
     questions = [
         QuestionResult("q1", 2, 2, "passed"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import math
 import tracemalloc
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlcourse.grading import award, codec
+from mlcourse.grading import award, codec, recording_awards
 from mlcourse.grading.grade import free_names
 from mlcourse.grading.imports import forbidden_uses
 
@@ -154,3 +155,21 @@ def test_award_validates_and_prints_outside_the_grader(capsys):
         award(1.5, "too much")
     with pytest.raises(TypeError, match="fraction"):
         award("all", "nope")
+    with pytest.raises(TypeError, match="fraction"):
+        award(True, "a bool is not a fraction")
+    with pytest.raises(TypeError, match="reason"):
+        award(0.5, 3)
+
+
+def test_award_records_into_the_current_contexts_recorder_only(capsys):
+    with recording_awards() as outer:
+        award(0.25, "outer")
+        with recording_awards() as inner:
+            award(0.5, "inner")
+        award(0.25, "outer again")
+        # Another context (a thread started by a test, say) has no recorder of this cell's.
+        contextvars.Context().run(award, 1.0, "elsewhere")
+    assert outer == [(0.25, "outer"), (0.25, "outer again")] and inner == [(0.5, "inner")]
+    award(1, "after")
+    printed = capsys.readouterr().out
+    assert "(elsewhere)" in printed and "(after)" in printed and "outer" not in printed

@@ -12,6 +12,7 @@ from mlcourse.grading.format import (
     FormatError,
     cell_role,
     load_assignment,
+    parse_assignment,
     release_code_answer,
     release_markdown_answer,
     split_test,
@@ -115,6 +116,24 @@ def test_a_malformed_assignment_names_the_problem(tmp_path):
     nbformat.write(nb, bad)
     with pytest.raises(FormatError, match="used twice"):
         load_assignment(bad)
+
+
+@pytest.mark.parametrize("points", [True, -1, float("nan"), "2", None])
+def test_points_that_are_not_a_number_of_zero_or_more_are_refused(points):
+    nb = nbformat.read(FIXTURES / "toy_source.ipynb", as_version=4)
+    test_cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_q1_mean")
+    test_cell.metadata.nbgrader["points"] = points
+    with pytest.raises(FormatError, match="'test_q1_mean': points must be a number >= 0"):
+        parse_assignment(nb)
+
+
+def test_released_exercises_are_readable_by_everyone(tmp_path):
+    solutions, exercises = tmp_path / "solutions", tmp_path / "exercises"
+    solutions.mkdir()
+    shutil.copy(FIXTURES / "toy_source.ipynb", solutions / "00_toy.ipynb")
+    assert release(solutions, exercises) == [exercises / "00_toy.ipynb"]
+    assert (exercises / "00_toy.ipynb").stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in exercises.iterdir()] == ["00_toy.ipynb"]  # no temporary file left
 
 
 @pytest.mark.parametrize("command", ["release", "check", "grade", "doctor"])

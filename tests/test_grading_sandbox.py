@@ -30,7 +30,7 @@ from mlcourse.grading.kernel import Kernel, Limits, SandboxError
 from mlcourse.grading.release import release_notebook
 from tests.conftest import REPO
 from tests.container import as_in_a_container
-from tests.fixtures.grading.make_fixtures import ALL, submission
+from tests.fixtures.grading.make_fixtures import ALL, ANSWERS, strip_markers, submission
 
 TOY = REPO / "tests" / "fixtures" / "grading" / "toy_source.ipynb"
 EVALUATION = REPO / "solutions" / "05_evaluation.ipynb"
@@ -436,6 +436,56 @@ def test_forbidden_modules_are_judged_by_what_the_code_reaches(engine, tmp_path)
         assert "sklearn.metrics" in q3["message"]
         assert data["by_name"]["q1_tests"]["score"] == 3.0  # only the question that cheated
     assert results(out, "allowed_library")["score"] == 12.0
+
+
+# The forbidden-module check itself, broken by the answer it checks. Each cell hides its use of the
+# forbidden `fractions` (loaded by `statistics`, so no import is needed) by making the agent forget what
+# it saw and refuse to be asked; the toy's reference `mean` follows, so the tests themselves still pass.
+BLIND_AGENT = """\
+import statistics, sys
+
+_agent = sys.modules["_mlcourse_" + "agent"]  # spelled so that the source check does not see it
+_serve = _agent.serve
+
+
+def _blind(text):
+    _agent._violations.clear()  # forget what the agent saw
+    if '"violations"' in text:
+        __REFUSE__
+    else:
+        _serve(text)
+
+
+_agent.serve = _blind
+_half = float(sys.modules["frac" + "tions"].Fraction(1, 2))  # the forbidden module, used for real
+del _half
+"""
+REFUSALS = {
+    "raises": 'raise RuntimeError("no questions today")',
+    "malformed": 'from IPython.display import publish_display_data; publish_display_data({_agent.MIME: "{oops"})',
+    "kills": "import os; os._exit(0)",
+}
+
+
+def test_an_answer_that_breaks_the_forbidden_module_check_never_passes_unchecked(tmp_path):
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    reference_mean = strip_markers(ANSWERS["q1_mean"])
+    for name, refusal in REFUSALS.items():
+        q1 = BLIND_AGENT.replace("__REFUSE__", refusal) + "\n" + reference_mean
+        _write(inbox, name, submission(**{**ALL, "q1_mean": q1}))
+    _write(inbox, "honest", submission(**ALL))
+    grade_all(TOY, [inbox], out, jobs=2, options=Options(timeout=20, total_timeout=180), progress=False)
+    for name in REFUSALS:
+        data = results(out, name)
+        q1 = data["by_name"]["test_q1_mean"]
+        assert q1["score"] == 0 and q1["outcome"] != "passed", f"{name}: {q1}"
+        assert "the grader could not check this answer for forbidden modules" in q1["message"], f"{name}: {q1}"
+        # The agent stays broken for the answers after it: none of them is checked, so none passes.
+        assert data["score"] == 0, f"{name}: {data['by_name']}"
+        log = (out / ".logs" / f"{name}.log").read_text()
+        assert "test_q1_mean: could not check the answer cell for forbidden modules" in log
+    assert results(out, "kills")["by_name"]["test_q1_mean"]["outcome"] == "crashed"  # then restarted, replayed
+    assert results(out, "honest")["score"] == 9.0
 
 
 # -- 5. links in the inbox ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, make_classification
@@ -144,6 +145,8 @@ def test_works_in_pipeline_gridsearch_and_clone():
         ([1.0, 2.0, 3.0], [0, 1, 0], "X must be 2-D"),
         ([[1.0], [2.0], [3.0]], [0, 1], "X and y must have the same number of rows"),
         ([["a", "b"], ["c", "d"]], [0, 1], "X must be numeric"),
+        (pd.DataFrame({"size": [1.0, 2.0], "colour": ["red", "blue"]}), [0, 1], "X must be numeric"),
+        ([[1.0], [2.0]], None, "requires y to be passed"),  # scikit-learn's own message, unchanged
     ],
 )
 def test_bad_input_raises_naming_the_argument(cls, X, y, match):
@@ -154,10 +157,19 @@ def test_bad_input_raises_naming_the_argument(cls, X, y, match):
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize(
     ("param", "value"),
-    [("lr", 0), ("lr", -1.0), ("lr", "fast"), ("max_epochs", 0), ("tol", -1), ("optimizer", "lbfgs")],
+    [
+        ("lr", 0),
+        ("lr", -1.0),
+        ("lr", "fast"),
+        ("lr", True),
+        ("max_epochs", 0),
+        ("max_epochs", True),
+        ("tol", -1),
+        ("optimizer", "lbfgs"),
+    ],
 )
 def test_bad_hyper_parameters_raise_at_fit_naming_them(cls, param, value):
-    with pytest.raises(ValueError, match=f"{param} must be"):
+    with pytest.raises(ValueError, match=rf"^{param}\b.*must be"):
         cls(**{param: value}).fit([[0.0], [1.0]], [0, 1])
 
 
@@ -167,7 +179,7 @@ def test_one_class_is_refused():
 
 
 def test_negative_alpha_is_refused():
-    with pytest.raises(ValueError, match="alpha must be"):
+    with pytest.raises(ValueError, match=r"^alpha == -1, must be >= 0"):
         RidgeGD(alpha=-1).fit([[0.0], [1.0]], [0, 1])
 
 

@@ -148,7 +148,7 @@ def test_stratified_kfold_is_sklearns(n, n_classes, n_splits, shuffle, seed, as_
 
 
 def test_splitter_errors():
-    with pytest.raises(ValueError, match="n_splits must be an integer of at least 2"):
+    with pytest.raises(ValueError, match="n_splits == 1, must be >= 2"):
         ms.KFold(1)
     with pytest.raises(ValueError, match="random_state has no effect unless shuffle=True"):
         ms.KFold(3, random_state=0)

@@ -250,7 +250,7 @@ def test_all_missing_column_names_the_column(strategy):
         (mp.SimpleImputer(strategy="constant", fill_value="zero"), "fill_value='zero' is not a number"),
         (mp.OneHotEncoder(handle_unknown="warn"), "handle_unknown must be 'error' or 'ignore'"),
         (mp.MinMaxScaler(feature_range=(1, 0)), "feature_range must be"),
-        (mp.PolynomialFeatures(degree=-1), "degree must be a non-negative integer"),
+        (mp.PolynomialFeatures(degree=-1), r"degree == -1, must be >= 0"),
         (mp.OneHotEncoder(categories=[[1, 2]]), "categories must list 2 columns"),
     ],
 )

@@ -249,6 +249,46 @@ def test_predict_accepts_frames_arrays_and_records(mixed, mixed_bundle):
         mixed_bundle.predict([dict(GOOD, age="forty")])
 
 
+def test_predict_records_answers_as_predict_with_proba(mixed, mixed_bundle, torch_data):
+    X, _, _ = mixed
+    records = X.iloc[:6].astype(object).where(X.iloc[:6].notna(), None).to_dict("records")
+    rows = validate_records(records, mixed_bundle.feature_schema, validator=mixed_bundle.validator)
+    for got, expected in zip(
+        mixed_bundle.predict_records(rows), mixed_bundle.predict_with_proba(X.iloc[:6]), strict=True
+    ):
+        np.testing.assert_array_equal(got, expected)
+    rng = np.random.default_rng(0)
+    Xa = rng.normal(size=(40, 2))
+    regressor = ModelBundle.from_model(LinearRegression().fit(Xa, Xa[:, 0]), Xa, Xa[:, 0])
+    rows = validate_records([{"x0": 0.5, "x1": 1.0}], regressor.feature_schema)
+    y_pred, y_proba = regressor.predict_records(rows)
+    assert y_proba is None and y_pred == pytest.approx(regressor.predict(np.array([[0.5, 1.0]])))
+    Xt, yt, model = torch_data
+    net = ModelBundle.from_model(model, Xt, yt, output="binary")
+    rows = validate_records(Xt.iloc[:5].to_dict("records"), net.feature_schema)
+    y_pred, y_proba = net.predict_records(rows)
+    np.testing.assert_allclose(y_proba, net.predict_proba(Xt.iloc[:5]), rtol=1e-6)
+    np.testing.assert_array_equal(y_pred, net.predict(Xt.iloc[:5]))
+
+
+def test_one_adapter_per_kind_of_model(cancer_bundle, torch_data):
+    from mlcourse.serving._adapters import BY_FLAVOR, SklearnAdapter, TorchAdapter, adapter_for
+
+    assert BY_FLAVOR == {"sklearn": SklearnAdapter, "torch": TorchAdapter}
+    assert adapter_for(torch_data[2]) is TorchAdapter and adapter_for(cancer_bundle[0].model) is SklearnAdapter
+    with pytest.raises(ValueError, match="flavor"):
+        ModelBundle(cancer_bundle[0].model, {**cancer_bundle[0].metadata, "flavor": "onnx"})
+
+
+def test_errors_are_named_by_their_public_path_and_pickle():
+    err = SchemaValidationError([{"loc": [0, "x"], "msg": "Field required", "type": "missing"}], truncated=True)
+    again = pickle.loads(pickle.dumps(err))  # an error raised in a worker process travels pickled
+    assert (again.errors, again.truncated, str(again)) == (err.errors, True, str(err))
+    for cls in (SchemaValidationError, BundleIntegrityError):
+        assert f"{cls.__module__}.{cls.__qualname__}" == f"mlcourse.serving.{cls.__name__}"
+        assert issubclass(cls, ValueError)
+
+
 def test_array_trained_models_get_arrays():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(50, 3)), rng.normal(size=50)
@@ -473,13 +513,40 @@ def test_the_loader_runs_only_factories_it_trusts(torch_data, tmp_path):
 
 def test_docstring_examples():
     import doctest
+    import importlib
+    import pkgutil
 
     import mlcourse.serving as serving
-    from mlcourse.serving import _bundle, _metrics, _schema, _torch
 
-    for module in (serving, _schema, _metrics, _bundle, _torch):
+    names = [serving.__name__] + [info.name for info in pkgutil.iter_modules(serving.__path__, "mlcourse.serving.")]
+    assert {"mlcourse.serving._adapters", "mlcourse.serving._app", "mlcourse.serving._process"} <= set(names)
+    for name in names:
+        module = importlib.import_module(name)
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
-        assert result.failed == 0, module.__name__
+        assert result.failed == 0, name
+
+
+def test_no_serving_module_imports_one_that_imports_it_back():
+    """The errors live in a module that imports nothing of the package: no import cycle can come back."""
+    import ast
+
+    import mlcourse.serving as serving
+
+    folder = Path(serving.__file__).parent
+    imports = {}
+    for path in folder.glob("_*.py"):
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):  # function-level imports count too
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mlcourse.serving"):
+                names = [node.module.rsplit(".", 1)[-1]] if node.module != "mlcourse.serving" else []
+                found |= {n for n in names + [a.name for a in node.names] if (folder / f"{n}.py").exists()}
+        imports[path.stem] = found - {path.stem}
+    assert imports["_errors"] == set()
+
+    def reaches(start, goal, seen=()):
+        return any(m == goal or (m not in seen and reaches(m, goal, (*seen, m))) for m in imports[start])
+
+    assert not [m for m in imports if reaches(m, m)], imports
 
 
 # ---------------------------------------------------------------- the app (in process)
@@ -598,6 +665,34 @@ def test_create_app_checks_its_arguments(mixed_bundle):
         create_app(object())
     with pytest.raises(ValueError, match="max_batch"):
         create_app(mixed_bundle, max_batch=0)
+    with pytest.raises(ValueError, match="max_body_bytes"):
+        create_app(mixed_bundle, max_body_bytes=-1)
+    with pytest.raises(TypeError, match="max_batch must be an instance of Integral, not bool"):
+        create_app(mixed_bundle, max_batch=True)
+    with pytest.raises(TypeError, match="max_body_bytes"):
+        create_app(mixed_bundle, max_body_bytes=1e6)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: tabular_mlp(0), ValueError, "n_features == 0"),
+        (lambda: tabular_mlp(True), TypeError, "n_features must be an instance of Integral, not bool"),
+        (lambda: tabular_mlp(3, n_outputs=0), ValueError, "n_outputs"),
+        (lambda: tabular_mlp(3, hidden_sizes=[4, 0]), ValueError, r"hidden_sizes\[1\]"),
+        (lambda: tabular_mlp(3, hidden_sizes=[True]), TypeError, r"hidden_sizes\[0\]"),
+        (lambda: infer_schema(np.ones((2, 1)), range_margin=True), TypeError, "range_margin"),
+        (lambda: infer_schema(np.ones((2, 1)), range_margin=float("nan")), ValueError, "range_margin"),
+    ],
+)
+def test_number_arguments_refuse_bools_and_name_the_argument(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_tabular_mlp_takes_numpy_integers_and_records_plain_ints():
+    model = tabular_mlp(np.int64(3), hidden_sizes=np.array([4]), n_outputs=np.int32(2))
+    assert json.dumps(model.factory_kwargs) == '{"n_features": 3, "hidden_sizes": [4], "n_outputs": 2}'
 
 
 # ---------------------------------------------------------------- /metrics
@@ -734,6 +829,9 @@ def test_serve_in_background_checks_its_arguments(cancer_bundle, tmp_path):
             pass  # pragma: no cover
     with pytest.raises(ValueError, match="timeout"):
         with serve_in_background(cancer_bundle[1], timeout=0):
+            pass  # pragma: no cover
+    with pytest.raises(TypeError, match="timeout must be an instance of Real, not bool"):
+        with serve_in_background(cancer_bundle[1], timeout=True):
             pass  # pragma: no cover
 
 

@@ -73,10 +73,11 @@ def test_unknown_fields_are_reported_from_the_first_50_without_building_the_rest
     from mlcourse.serving import _schema
 
     bundle, _ = bundle_dir
+    app = create_app(bundle)  # builds the validator once, for the OpenAPI document, as a server starting does
     built = []
     monkeypatch.setattr(_schema, "record_validator", lambda schema: built.append(1))  # must not be needed
     hostile = {**record(), **{f"u{i}": 0 for i in range(5_000)}}
-    response = TestClient(create_app(bundle)).post("/predict", json={"records": [record(1), hostile]})
+    response = TestClient(app).post("/predict", json={"records": [record(1), hostile]})
     detail = response.json()["detail"]
     assert response.status_code == 422 and len(detail) == 50
     assert detail[0] == {

@@ -17,9 +17,9 @@ True
 
 from __future__ import annotations
 
-from mlcourse.data.datasets import DATASETS, TARGET, load
-from mlcourse.data.messy import DEFAULTS, LEAKY_NAME, make_messy
-from mlcourse.data.validation import Column, Schema, infer_schema, summarize, validate
+from mlcourse.data._datasets import DATASETS, TARGET, load
+from mlcourse.data._messy import DEFAULTS, LEAKY_NAME, make_messy
+from mlcourse.data._validation import Column, Schema, infer_schema, summarize, validate
 
 __all__ = [
     "DATASETS",

@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+from mlcourse.fairness._datasets import LENDING_FEATURES, make_lending
 from mlcourse.fairness._metrics import (
     METRICS,
     GroupMetrics,
@@ -37,7 +38,6 @@ from mlcourse.fairness._metrics import (
 from mlcourse.fairness._plots import plot_group_metrics, plot_tradeoff
 from mlcourse.fairness._postprocessing import CONSTRAINTS, GroupThresholdClassifier, group_thresholds
 from mlcourse.fairness._reweighing import ReweighedClassifier, reweighing_weights
-from mlcourse.fairness.datasets import LENDING_FEATURES, make_lending
 
 __all__ = [
     "CONSTRAINTS",

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from mlcourse.fairness._validation import Binary, check_binary_inputs
-from mlcourse.metrics._validation import UndefinedMetricWarning, check_option
+from mlcourse.metrics import UndefinedMetricWarning
+from mlcourse.metrics._validation import check_option
 
 #: The columns of :attr:`GroupMetrics.by_group`, in order.
 METRICS = ("count", "selection_rate", "true_positive_rate", "false_positive_rate", "precision", "accuracy")

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _axes(ax, figsize=None):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
-
+from mlcourse._plots import axes
 
 _SHORT = {
     "selection_rate": "selection rate",
@@ -50,7 +43,7 @@ def plot_group_metrics(
     missing = [m for m in metrics if m not in frame.by_group.columns]
     if missing:
         raise ValueError(f"metrics {missing} are not columns of frame.by_group: {list(frame.by_group.columns)}")
-    ax = _axes(ax, figsize=(7, 3.6))
+    ax = axes(ax, figsize=(7, 3.6))
     groups = frame.by_group.index.tolist()
     width = 0.8 / len(groups)
     x = np.arange(len(metrics))
@@ -85,7 +78,7 @@ def plot_tradeoff(curves, ax=None, xlabel="parity gap", ylabel="accuracy"):
     >>> ax.get_xlabel()
     'parity gap'
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     for i, (label, (gaps, accuracies)) in enumerate(curves.items()):
         gaps, accuracies = np.atleast_1d(gaps), np.atleast_1d(accuracies)
         if len(gaps) != len(accuracies):

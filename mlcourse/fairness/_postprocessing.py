@@ -12,12 +12,11 @@ applicant always gets the same answer) and meets it up to ``tolerance``.
 
 from __future__ import annotations
 
-from numbers import Real
-
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from mlcourse._validation import is_number
 from mlcourse.fairness._validation import Groups, check_scores, check_sensitive_features
 from mlcourse.metrics._validation import check_class_labels, check_option, default_pos_label, label_in, unique_labels
 
@@ -25,7 +24,7 @@ CONSTRAINTS = ("demographic_parity", "equal_opportunity")
 
 
 def _check_tolerance(tolerance) -> float:
-    if isinstance(tolerance, bool) or not isinstance(tolerance, Real) or not 0 <= tolerance <= 1:
+    if not is_number(tolerance) or not 0 <= tolerance <= 1:
         raise ValueError(f"tolerance must be a number in [0, 1], got {tolerance!r}")
     return float(tolerance)
 

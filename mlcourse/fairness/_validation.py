@@ -8,10 +8,12 @@ value are errors; one group is allowed), and are stricter where fairlearn silent
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
 
+from mlcourse._validation import is_number
 from mlcourse.metrics._validation import (
     as_1d,
     check_class_labels,
@@ -51,13 +53,14 @@ def _from_objects(arr: np.ndarray) -> np.ndarray:
     """An object array as strings, numbers or booleans when it holds only those; missing values rejected."""
     if any(_is_missing(v) for v in arr):
         raise ValueError(_MISSING)
-    kinds = {type(v) for v in arr}
+    # One value of each type stands for all of its type: the checks below depend on the type only.
+    samples = {type(v): v for v in arr}.values()
     # Homogeneous numbers or booleans become a numeric array, so groups print as 0, 1 and not '0', '1'.
-    if all(issubclass(k, (bool, np.bool_)) for k in kinds):
+    if all(isinstance(v, (bool, np.bool_)) for v in samples):
         return arr.astype(bool)
-    if all(issubclass(k, (int, np.integer)) and not issubclass(k, bool) for k in kinds):
+    if all(is_number(v) and isinstance(v, Integral) for v in samples):
         return arr.astype(np.int64)
-    if all(issubclass(k, (int, float, np.integer, np.floating)) and not issubclass(k, (bool, np.bool_)) for k in kinds):
+    if all(is_number(v) for v in samples):
         return arr.astype(np.float64)
     return arr
 

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import numbers
 import os
 import sys
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
+from mlcourse._validation import check_scalar
 from mlcourse.grading import sandbox
 from mlcourse.grading.format import Assignment, load_assignment
 from mlcourse.grading.grade import Options, grade_file
 from mlcourse.grading.inbox import Submission, collect, read_notebook
-from mlcourse.grading.release import write_atomic
-from mlcourse.grading.report import gradebook_csv, plain, summary_table, write_submission
+from mlcourse.grading.report import plain, summary_table, write_gradebook, write_submission
+from mlcourse.grading.results import invalid_result
 
 
 def _digest(path: Path | None) -> str:
@@ -78,17 +83,35 @@ def _done(out: Path, sub: Submission, assignment: Assignment) -> dict | None:
 
 
 def _grade_one(assignment: Assignment, sub: Submission, options: Options, protect: list[Path], out: Path) -> dict:
-    if sub.path is None:
-        from mlcourse.grading.grade import INVALID, SubmissionResult, blank_results, mark_invalid
-
-        questions = blank_results(assignment)
-        result = SubmissionResult(sub.student, assignment.name, assignment.digest, "", INVALID, questions)
-        result = mark_invalid(result, sub.problem, 0.0)
-        result.execution_time = 0.0
+    if sub.path is None:  # collect() found no regular file to read: a link, a fifo, nothing
+        result = invalid_result(assignment, sub.student, sub.problem)
     else:
         result = grade_file(assignment, sub.path, student=sub.student, options=options, protect=protect)
     write_submission(out, result)
     return result.to_dict()
+
+
+def _stored(out: Path, subs: list[Submission], assignment: Assignment, force: bool) -> tuple[dict, list]:
+    """The rows of the students graded already (none with ``force``), and the submissions left to grade."""
+    rows: dict[str, dict] = {}
+    todo = []
+    for sub in subs:
+        stored = None if force else _done(out, sub, assignment)
+        if stored is not None:
+            rows[sub.student] = stored
+        else:
+            todo.append(sub)
+    return rows, todo
+
+
+def _warn_unsandboxed(options: Options) -> None:
+    if options.sandbox and options.engine == "none":
+        print(
+            "WARNING: not running as root, so submissions cannot be sandboxed: student code runs as "
+            f"{os.environ.get('USER', 'you')} and can read the assignment source, other submissions and "
+            "the grade files, and reach the network. Grade as root, or inside a container (see README).",
+            file=sys.stderr,
+        )
 
 
 def grade_all(
@@ -127,8 +150,7 @@ def grade_all(
     point with ``if __name__ == "__main__":``.
     """
     options = options or Options()
-    if jobs < 1:
-        raise ValueError(f"jobs must be >= 1, got {jobs}")
+    check_scalar(jobs, "jobs", numbers.Integral, min_val=1)
     assignment = load_assignment(source)
     source_path = Path(source).resolve()
     options = prepare(options, source_path)
@@ -136,49 +158,39 @@ def grade_all(
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     subs = collect([Path(p) for p in submissions], assignment.name)
     protect = protected(options, source_path, out, [s.root for s in subs])
-    rows: dict[str, dict] = {}
-    todo = []
-    for sub in subs:
-        stored = None if force else _done(out, sub, assignment)
-        if stored is not None:
-            rows[sub.student] = stored
-        else:
-            todo.append(sub)
-    if options.sandbox and options.engine == "none":
-        print(
-            "WARNING: not running as root, so submissions cannot be sandboxed: student code runs as "
-            f"{os.environ.get('USER', 'you')} and can read the assignment source, other submissions and "
-            "the grade files, and reach the network. Grade as root, or inside a container (see README).",
-            file=sys.stderr,
-        )
-    questions = [q.name for q in assignment.questions]
-    manual = [(m.name, m.points) for m in assignment.manual]
+    rows, todo = _stored(out, subs, assignment, force)
+    _warn_unsandboxed(options)
+    notes_seen: set[str] = set()
 
     def finished(row: dict) -> None:
         rows[row["student"]] = row
-        write_atomic(out / "gradebook.csv", gradebook_csv(rows.values(), questions, manual))
+        write_gradebook(out, rows.values(), assignment)
         for note in row.get("notes", []):
             if note not in notes_seen:
                 notes_seen.add(note)
                 print(plain(f"{row['student']}: {note}"), file=sys.stderr)
 
-    notes_seen: set[str] = set()
-    bar = _bar(len(subs), len(subs) - len(todo), progress)
+    job = partial(_grade_one, assignment, options=options, protect=protect, out=out)
+    _grade_each(todo, jobs, job, finished, _bar(len(subs), len(subs) - len(todo), progress))
+    write_gradebook(out, rows.values(), assignment)
+    return [rows[s.student] for s in subs]
+
+
+def _grade_each(todo: list[Submission], jobs: int, job: Callable, finished: Callable, bar: Any) -> None:
+    """``finished(job(sub))`` for each submission, here or in up to ``jobs`` spawned processes; closes ``bar``."""
     try:
         if jobs == 1 or len(todo) <= 1:
             for sub in todo:
-                finished(_grade_one(assignment, sub, options, protect, out))
+                finished(job(sub))
                 bar.update(1)
-        else:
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-                futures = [pool.submit(_grade_one, assignment, sub, options, protect, out) for sub in todo]
-                for future in as_completed(futures):
-                    finished(future.result())
-                    bar.update(1)
+            return
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(job, sub) for sub in todo]
+            for future in as_completed(futures):
+                finished(future.result())
+                bar.update(1)
     finally:
         bar.close()
-    write_atomic(out / "gradebook.csv", gradebook_csv(rows.values(), questions, manual))
-    return [rows[s.student] for s in subs]
 
 
 def _bar(total: int, initial: int, enabled: bool):

@@ -10,10 +10,13 @@ answers are the answer cells since the previous test cell.
 from __future__ import annotations
 
 import hashlib
+import numbers
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from mlcourse._validation import check_scalar
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -197,8 +200,10 @@ def parse_assignment(nb: Any, raw: bytes = b"", path: str = "") -> Assignment:
                 raise FormatError(f"cell {index}: grade_id {grade_id!r} is used twice")
             seen.add(grade_id)
         points = info.get("points", 0) if role in ("test", "manual") else 0
-        if not isinstance(points, (int, float)) or isinstance(points, bool) or points < 0:
-            raise FormatError(f"cell {grade_id!r}: points must be a number >= 0, not {points!r}")
+        try:
+            check_scalar(points, "points", numbers.Real, min_val=0)
+        except (TypeError, ValueError):  # one FormatError, naming the cell, for every kind of bad points
+            raise FormatError(f"cell {grade_id!r}: points must be a number >= 0, not {points!r}") from None
         if role == "manual":
             manual.append(Manual(grade_id, float(points)))
         cell = Cell(index, role, nbcell.get("cell_type", ""), nbcell.get("source", ""), grade_id, float(points))

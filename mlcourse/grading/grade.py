@@ -12,20 +12,30 @@ import builtins
 import hashlib
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import mlcourse.grading as grading_pkg
+from mlcourse.grading import award, recording_awards
 from mlcourse.grading.bridge import MISSING, Bridge, KernelLost, ProtocolError, StudentError, bootstrap_code
 from mlcourse.grading.format import MARKDOWN_STUB, Assignment, Question, cell_role, nbgrader_meta
 from mlcourse.grading.imports import forbidden_uses
 from mlcourse.grading.inbox import read_notebook, student_id
 from mlcourse.grading.kernel import Kernel, Limits, Reply
+from mlcourse.grading.results import (
+    CRASHED,
+    GRADED,
+    TIMEOUT,
+    QuestionResult,
+    SubmissionResult,
+    blank_results,
+    invalid_result,
+    mark_invalid,
+)
 
-#: Submission status values, as written in the gradebook.
-GRADED, TIMEOUT, CRASHED, INVALID = "graded", "timeout", "crashed", "invalid notebook"
 MAX_RESTARTS = 5
+#: What a question gets when the agent could not say what its answer reached (see :func:`_check_forbidden`).
+UNCHECKED = "scored zero: the grader could not check this answer for forbidden modules"
 
 
 @dataclass
@@ -41,72 +51,11 @@ class Options:
 
 
 @dataclass
-class QuestionResult:
-    """The verdict on one question. ``outcome``: passed, partial, failed, not attempted, forbidden,
-    timeout, crashed, or manual (a written answer the instructor grades; never in the automatic
-    score). ``message`` is safe to show the student (never hidden test source)."""
-
-    name: str
-    max_score: float
-    score: float = 0.0
-    outcome: str = "failed"
-    message: str = ""
-    hidden: bool = False
-
-    @property
-    def status(self) -> str:
-        return "passed" if self.outcome == "passed" else "failed"
-
-
-@dataclass
-class SubmissionResult:
-    """Everything known about one graded submission."""
-
-    student: str
-    assignment: str
-    assignment_hash: str
-    submission_hash: str
-    status: str
-    questions: list[QuestionResult]
-    execution_time: float = 0.0
-    message: str = ""
-    notes: list[str] = field(default_factory=list)
-    #: What the kernel itself printed, and what the grader saw go wrong: for the instructor only.
-    log: str = field(default="", repr=False)
-
-    @property
-    def score(self) -> float:
-        """The automatic score (written answers, graded by hand, are not in it)."""
-        return round(sum(q.score for q in self.questions if q.outcome != "manual"), 6)
-
-    @property
-    def max_score(self) -> float:
-        return sum(q.max_score for q in self.questions if q.outcome != "manual")
-
-    def to_dict(self) -> dict:
-        """Everything but the instructor's log, with ``score`` and ``max_score``."""
-        data = asdict(self)
-        del data["log"]
-        data.update(score=self.score, max_score=self.max_score)
-        return data
-
-
-@dataclass
 class _Step:
     kind: str  # setup, answer or extra
     code: str
     grade_id: str = ""
     question: str = ""
-
-
-def blank_results(assignment: Assignment) -> list[QuestionResult]:
-    """One result per question, automatic ones first, before anything is graded."""
-    auto = [QuestionResult(q.name, q.points) for q in assignment.questions]
-    manual = [
-        QuestionResult(m.name, m.points, outcome="manual", message=f"graded by your instructor ({m.points:g} points)")
-        for m in assignment.manual
-    ]
-    return auto + manual
 
 
 def _written_answers(assignment: Assignment, nb: Any, results: list[QuestionResult]) -> None:
@@ -271,67 +220,85 @@ def _cell_failure(reply: Reply) -> tuple[str, str]:
     return outcome, f"your answer cell did not finish: {reply.describe()}"
 
 
+# -- the tests ----------------------------------------------------------------------------------
 def _run_test(question: Question, session: _Session, setup_ns: dict, result: QuestionResult) -> None:
     """Run one question's test code here, with proxies for the student's names."""
     student_names = free_names(question.visible + "\n" + question.hidden) - set(setup_ns)
-    ns = dict(setup_ns)
-    awards: list[tuple[float, str]] = []
-    ns["award"] = lambda fraction, reason="": grading_pkg.award(fraction, reason)
     part = "visible"
+    awards: list[tuple[float, str]] = []
     session.bridge.forbidden.clear()
-    grading_pkg._RECORDER = awards
     saved_tempdir = tempfile.tempdir
     if session.kernel.exchange is not None:  # files a test makes are then where the kernel can read them
         tempfile.tempdir = str(session.kernel.exchange)
     try:
-        for name in sorted(student_names):
-            value = session.bridge.describe(name)
-            if value is not MISSING:
-                ns[name] = value
-        exec(compile(_strip_magics(question.visible), f"<test {question.name}>", "exec"), ns)
-        if question.hidden:
-            part = "hidden"
-            exec(compile(_strip_magics(question.hidden), f"<hidden test {question.name}>", "exec"), ns)
+        with recording_awards() as awards:
+            ns = _test_namespace(student_names, session, setup_ns)
+            exec(compile(_strip_magics(question.visible), f"<test {question.name}>", "exec"), ns)
+            if question.hidden:
+                part = "hidden"
+                exec(compile(_strip_magics(question.hidden), f"<hidden test {question.name}>", "exec"), ns)
         result.outcome, result.score = "passed", result.max_score
-    except KernelLost as exc:
+    except (KernelLost, Exception) as exc:  # KernelLost is a BaseException: named so that it is caught
+        _test_failed(exc, part, bool(awards), result)
+    finally:
+        tempfile.tempdir = saved_tempdir
+    _apply_awards(awards, result)
+    if session.bridge.forbidden:
+        modules = ", ".join(sorted(set(session.bridge.forbidden)))
+        result.outcome, result.score = "forbidden", 0.0
+        result.message = f"scored zero: your code used forbidden module {modules}"
+
+
+def _test_namespace(student_names: set[str], session: _Session, setup_ns: dict) -> dict:
+    """The setup cells' names, ``award``, and the student's names a test reads (as data or proxies)."""
+    ns = dict(setup_ns)
+    ns["award"] = award
+    for name in sorted(student_names):
+        value = session.bridge.describe(name)
+        if value is not MISSING:
+            ns[name] = value
+    return ns
+
+
+def _test_failed(exc: BaseException, part: str, awarded: bool, result: QuestionResult) -> None:
+    """Set ``result``'s outcome and message for a test that raised ``exc`` in its ``part``."""
+    if isinstance(exc, KernelLost):
         result.outcome = "timeout" if exc.reply.status == "timeout" else "crashed"
         result.message = f"calling your code from the {part} tests failed: {exc.reply.describe()}"
-    except NotImplementedError:
-        if awards:  # one part answered, another still a stub: keep the credit already earned
+    elif isinstance(exc, NotImplementedError):
+        if awarded:  # one part answered, another still a stub: keep the credit already earned
             result.outcome, result.message = "failed", "part of this question raises NotImplementedError"
         else:
             result.outcome, result.message = "not attempted", "not attempted (your code raises NotImplementedError)"
-    except AssertionError as exc:
+    elif isinstance(exc, AssertionError):
         hint = str(exc).strip()
         if part == "hidden":
             result.hidden = True
             result.message = "visible tests passed; a hidden test failed" + (f": {hint}" if hint else "")
         else:
             result.message = f"failed: {hint}" if hint else "failed: a visible assert failed (no message)"
-    except ProtocolError as exc:
+    elif isinstance(exc, ProtocolError):
         result.message = f"{part} tests: {exc}"
-    except Exception as exc:
+    else:
         from_student = isinstance(exc, StudentError) or getattr(exc, "_mlcourse_student", False)
         name = exc.ename if isinstance(exc, StudentError) else type(exc).__name__
         # In a hidden test only the exception's type is shown: its message could echo hidden inputs.
         what = f"{name}: {str(exc)[:300]}" if part == "visible" else name
         result.hidden = part == "hidden"
         result.message = f"{part} tests: {'your code raised ' if from_student else ''}{what}"
-    finally:
-        grading_pkg._RECORDER = None
-        tempfile.tempdir = saved_tempdir
-    if awards and result.outcome in ("passed", "failed"):
-        fraction = min(1.0, sum(f for f, _ in awards))
-        result.score = round(result.max_score * fraction, 6)
-        reasons = "; ".join(f"{f:.0%} for {r}" if r else f"{f:.0%}" for f, r in awards)
-        result.outcome = "passed" if fraction >= 1 and result.outcome == "passed" else "partial"
-        result.message = reasons + (f". {result.message}" if result.message else "")
-        if result.outcome == "partial" and result.score == 0:
-            result.outcome = "failed"
-    if session.bridge.forbidden:
-        modules = ", ".join(sorted(set(session.bridge.forbidden)))
-        result.outcome, result.score = "forbidden", 0.0
-        result.message = f"scored zero: your code used forbidden module {modules}"
+
+
+def _apply_awards(awards: list[tuple[float, str]], result: QuestionResult) -> None:
+    """Score a passed or failed test cell that called ``award`` by what it awarded, reasons first."""
+    if not awards or result.outcome not in ("passed", "failed"):
+        return
+    fraction = min(1.0, sum(f for f, _ in awards))
+    result.score = round(result.max_score * fraction, 6)
+    reasons = "; ".join(f"{f:.0%} for {r}" if r else f"{f:.0%}" for f, r in awards)
+    result.outcome = "passed" if fraction >= 1 and result.outcome == "passed" else "partial"
+    result.message = reasons + (f". {result.message}" if result.message else "")
+    if result.outcome == "partial" and result.score == 0:
+        result.outcome = "failed"
 
 
 def _setup_namespace(assignment: Assignment) -> dict:
@@ -341,8 +308,100 @@ def _setup_namespace(assignment: Assignment) -> dict:
     return ns
 
 
+# -- one submission -----------------------------------------------------------------------------
 def _normalise(code: str) -> str:
     return "\n".join(line.rstrip() for line in code.strip().split("\n"))
+
+
+@dataclass
+class _Verdicts:
+    """What is known of each question before its tests run."""
+
+    #: question -> (outcome, message): decided already, so its tests do not run.
+    decided: dict[str, tuple[str, str]]
+    #: question -> a problem with its answer cells, added to the message when its tests fail.
+    cell_errors: dict[str, str]
+
+
+def _read_answers(assignment: Assignment, steps: list[_Step], answers: dict[str, str]) -> _Verdicts:
+    """What the answers' source says: untouched stubs, missing answer cells, forbidden imports in sight."""
+    verdicts = _Verdicts({}, {})
+    for q in assignment.questions:
+        if q.answers and all(
+            a in answers and _normalise(answers[a]) == _normalise(assignment.stubs[a]) for a in q.answers
+        ):
+            verdicts.decided[q.name] = ("not attempted", "not attempted (the answer cell is unchanged)")
+        for a in q.answers:
+            if a not in answers:
+                verdicts.cell_errors.setdefault(q.name, f"the answer cell {a!r} is missing from your notebook")
+    for step in steps:
+        if step.kind != "setup" and step.question not in verdicts.decided:
+            uses = forbidden_uses(step.code, assignment.forbidden)
+            if uses:
+                verdicts.decided[step.question] = ("forbidden", f"scored zero: your answer {uses[0]}")
+    return verdicts
+
+
+def _run_cells(session: _Session, steps: list[_Step], verdicts: _Verdicts) -> None:
+    """Run the setup, answer and extra cells in order, noting what each answer cell did."""
+    decided = verdicts.decided
+    for step in steps:
+        if not session.recover():
+            break
+        reply = session.run(step)
+        if step.kind == "answer" and reply.status == "error" and reply.ename == "NotImplementedError":
+            decided.setdefault(
+                step.question, ("not attempted", "not attempted (your answer raises NotImplementedError)")
+            )
+        elif step.kind != "setup" and reply.status == "error":
+            verdicts.cell_errors.setdefault(step.question, f"your answer cell raised {reply.describe()[:300]}")
+        elif step.kind != "setup" and reply.status in ("timeout", "output", "died"):
+            decided.setdefault(step.question, _cell_failure(reply))
+        if step.kind != "setup" and session.assignment.forbidden and session.kernel.alive:
+            _check_forbidden(session, step, decided)
+
+
+def _check_forbidden(session: _Session, step: _Step, decided: dict[str, tuple[str, str]]) -> None:
+    """Ask the kernel's agent which forbidden modules the cell just run reached.
+
+    A query that fails counts against the step's question, as :data:`UNCHECKED`: an answer that
+    breaks the agent (replaces its ``serve``, say) must not pass unchecked. The failure goes to the
+    instructor's log; a kernel lost to it is restarted by the next step's :meth:`_Session.recover`.
+    """
+    session.bridge.forbidden.clear()
+    try:
+        session.bridge.request(op="violations")
+        failure, outcome = "", "failed"
+    except KernelLost as exc:
+        failure = exc.reply.describe()
+        outcome = "timeout" if exc.reply.status == "timeout" else "crashed"
+    except Exception as exc:  # ProtocolError, or whatever a tampered agent raised (its text is the student's)
+        failure, outcome = f"{type(exc).__name__}: {exc}"[:300], "failed"
+    if failure:
+        where = step.question or step.grade_id or "a cell"
+        session.log.append(f"{where}: could not check the {step.kind} cell for forbidden modules: {failure}")
+    if session.bridge.forbidden:
+        modules = ", ".join(sorted(set(session.bridge.forbidden)))
+        decided[step.question] = ("forbidden", f"scored zero: your answer imports forbidden module {modules}")
+    elif failure:
+        decided.setdefault(step.question, (outcome, f"{UNCHECKED} ({failure})"))
+
+
+def _run_tests(session: _Session, verdicts: _Verdicts, results: dict[str, QuestionResult]) -> None:
+    """Give each question its verdict: decided already, or what its tests make of the student's names."""
+    setup_ns = _setup_namespace(session.assignment)
+    for q in session.assignment.questions:
+        r = results[q.name]
+        if q.name in verdicts.decided:
+            r.outcome, r.message = verdicts.decided[q.name]
+            continue
+        if not session.recover():
+            r.outcome = "timeout" if session.time_left() <= 0 else "crashed"
+            r.message = f"not graded: {session.broken or 'the kernel is gone'}"
+            continue
+        _run_test(q, session, setup_ns, r)
+        if r.outcome != "passed" and q.name in verdicts.cell_errors:
+            r.message = f"{r.message} ({verdicts.cell_errors[q.name]})"
 
 
 def grade_notebook(
@@ -358,80 +417,34 @@ def grade_notebook(
     options = options or Options()
     start = time.monotonic()
     every = blank_results(assignment)
-    results = {r.name: r for r in every if r.outcome != "manual"}
     sub = SubmissionResult(student, assignment.name, assignment.digest, submission_hash, GRADED, every)
     problem = check_identity(assignment, nb)
     if problem:
         return mark_invalid(sub, problem, start)
     _written_answers(assignment, nb, every)
     steps, answers = _plan(assignment, nb)
-    pre: dict[str, tuple[str, str]] = {}  # question -> (outcome, message) decided before the tests
-    cell_errors: dict[str, str] = {}  # question -> a problem with its answer cells, added to a failure
-    for q in assignment.questions:
-        if q.answers and all(
-            a in answers and _normalise(answers[a]) == _normalise(assignment.stubs[a]) for a in q.answers
-        ):
-            pre[q.name] = ("not attempted", "not attempted (the answer cell is unchanged)")
-        for a in q.answers:
-            if a not in answers:
-                cell_errors.setdefault(q.name, f"the answer cell {a!r} is missing from your notebook")
-    for step in steps:
-        if step.kind != "setup" and step.question not in pre:
-            uses = forbidden_uses(step.code, assignment.forbidden)
-            if uses:
-                pre[step.question] = ("forbidden", f"scored zero: your answer {uses[0]}")
+    verdicts = _read_answers(assignment, steps, answers)
     session = _Session(assignment, options, protect, start + options.total_timeout)
     try:
         try:
             session.start()
         except RuntimeError as exc:
             sub.notes.append(f"the kernel did not start: {exc}")
-            for r in results.values():
-                r.outcome, r.message = "crashed", "the grader could not start a kernel for this submission"
+            for r in every:
+                if r.outcome != "manual":
+                    r.outcome, r.message = "crashed", "the grader could not start a kernel for this submission"
             sub.status = CRASHED
-            return _finish(sub, start)
+            return sub.finish(start)
         sub.notes.extend(_sandbox_notes(session.kernel.report, options))
-        for step in steps:
-            if not session.recover():
-                break
-            reply = session.run(step)
-            if step.kind == "answer" and reply.status == "error" and reply.ename == "NotImplementedError":
-                pre.setdefault(
-                    step.question, ("not attempted", "not attempted (your answer raises NotImplementedError)")
-                )
-            elif step.kind != "setup" and reply.status == "error":
-                cell_errors.setdefault(step.question, f"your answer cell raised {reply.describe()[:300]}")
-            elif step.kind != "setup" and reply.status in ("timeout", "output", "died"):
-                pre.setdefault(step.question, _cell_failure(reply))
-            if step.kind != "setup" and assignment.forbidden and session.kernel.alive:
-                try:
-                    session.bridge.forbidden.clear()
-                    session.bridge.request(op="violations")
-                except (KernelLost, ProtocolError, Exception):
-                    pass
-                if session.bridge.forbidden:
-                    modules = ", ".join(sorted(set(session.bridge.forbidden)))
-                    pre[step.question] = ("forbidden", f"scored zero: your answer imports forbidden module {modules}")
-        setup_ns = _setup_namespace(assignment)
-        for q in assignment.questions:
-            r = results[q.name]
-            if q.name in pre:
-                r.outcome, r.message = pre[q.name]
-                continue
-            if not session.recover():
-                r.outcome = "timeout" if session.time_left() <= 0 else "crashed"
-                r.message = f"not graded: {session.broken or 'the kernel is gone'}"
-                continue
-            _run_test(q, session, setup_ns, r)
-            if r.outcome != "passed" and q.name in cell_errors:
-                r.message = f"{r.message} ({cell_errors[q.name]})"
+        _run_cells(session, steps, verdicts)
+        _run_tests(session, verdicts, {r.name: r for r in every if r.outcome != "manual"})
     finally:
         session.kernel.kill()
         sub.log = _instructor_log(session)
         session.kernel.close()
-    outcomes = {r.outcome for r in sub.questions if r.outcome != "manual"}
+    outcomes = {r.outcome for r in every if r.outcome != "manual"}
     sub.status = TIMEOUT if "timeout" in outcomes else CRASHED if "crashed" in outcomes else GRADED
-    return _finish(sub, start)
+    return sub.finish(start)
 
 
 def _sandbox_notes(report: dict, options: Options) -> list[str]:
@@ -450,22 +463,6 @@ def _instructor_log(session: _Session) -> str:
         lines.append(f"killed processes that outlived their sandbox: {session.kernel.survivors}")
     kernel_log = session.kernel.log_tail(64_000)
     return "\n".join([*lines, "--- kernel log (student-controlled text) ---", kernel_log] if kernel_log else lines)
-
-
-def mark_invalid(sub: SubmissionResult, message: str, start: float) -> SubmissionResult:
-    """``sub`` as an invalid notebook: every automatic question failed, with ``message`` as the reason."""
-    sub.status, sub.message = INVALID, message
-    for r in sub.questions:
-        if r.outcome == "manual":
-            r.message = f"not read: invalid notebook ({r.max_score:g} points, graded by your instructor)"
-        else:
-            r.outcome, r.message = "failed", f"not graded: invalid notebook ({message})"
-    return _finish(sub, start)
-
-
-def _finish(sub: SubmissionResult, start: float) -> SubmissionResult:
-    sub.execution_time = round(time.monotonic() - start, 3)
-    return sub
 
 
 def grade_file(
@@ -491,6 +488,5 @@ def grade_file(
         except Exception as exc:
             problem = f"{path.name} is not a valid notebook ({type(exc).__name__})"
     if problem:
-        sub = SubmissionResult(student, assignment.name, assignment.digest, digest, INVALID, blank_results(assignment))
-        return mark_invalid(sub, problem, start)
+        return invalid_result(assignment, student, problem, submission_hash=digest, start=start)
     return grade_notebook(assignment, nb, student=student, submission_hash=digest, options=options, protect=protect)

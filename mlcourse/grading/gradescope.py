@@ -20,12 +20,13 @@ import traceback
 import zipfile
 from pathlib import Path
 
+from mlcourse._io import write_atomic
 from mlcourse.grading.batch import prepare, protected
 from mlcourse.grading.format import Assignment, FormatError, load_assignment
-from mlcourse.grading.grade import INVALID, Options, SubmissionResult, blank_results, grade_file, mark_invalid
+from mlcourse.grading.grade import Options, grade_file
 from mlcourse.grading.inbox import read_notebook, walk
-from mlcourse.grading.release import write_atomic
 from mlcourse.grading.report import feedback_md, plain, results_json
+from mlcourse.grading.results import SubmissionResult, invalid_result
 from mlcourse.grading.sandbox import SandboxUnavailable
 
 STUDENT = "submission"
@@ -135,8 +136,7 @@ def grade_upload(source: str | Path, upload: str | Path, results: str | Path, op
         options = prepare(options, source)
         path, problem = find_upload(Path(upload), assignment)
         if path is None:
-            sub = SubmissionResult(STUDENT, assignment.name, assignment.digest, "", INVALID, blank_results(assignment))
-            sub = mark_invalid(sub, problem, start)
+            sub = invalid_result(assignment, STUDENT, problem, start=start)
         else:
             protect = protected(options, source, results.resolve(), [])
             sub = grade_file(assignment, path, student=STUDENT, options=options, protect=protect)

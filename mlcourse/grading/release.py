@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import copy
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from mlcourse._io import write_atomic
 from mlcourse.grading.format import (
     FormatError,
     nbgrader_meta,
@@ -57,19 +56,6 @@ def render(nb: Any) -> str:
 
     text = nbformat.writes(nb)
     return text if text.endswith("\n") else text + "\n"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def release(solutions: str | Path, exercises: str | Path, *, check: bool = False) -> list[Path]:

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from mlcourse.grading.grade import QuestionResult, SubmissionResult
-from mlcourse.grading.release import write_atomic
+from mlcourse._io import write_atomic
+from mlcourse.grading.format import Assignment
+from mlcourse.grading.results import QuestionResult, SubmissionResult
 
 LABELS = {
     "passed": "passed",
@@ -143,11 +144,20 @@ def write_submission(out: Path, sub: SubmissionResult) -> None:
     """Write ``out/<student>/results.json`` and ``feedback.md``, and the instructor's log
     ``out/.logs/<student>.log`` (each atomically)."""
     folder = out / sub.student
+    # The student's two files are theirs to read (0644, in the private output folder); the log holds
+    # what the instructor alone sees, kernel output included, so it stays the grader's own (0600).
     write_atomic(folder / "feedback.md", feedback_md(sub))
     write_atomic(folder / "results.json", json.dumps(results_json(sub), indent=1, sort_keys=True) + "\n")
     if sub.log:
         lines = (plain(line) for line in sub.log.splitlines())
-        write_atomic(out / ".logs" / f"{sub.student}.log", "\n".join(lines) + "\n")
+        write_atomic(out / ".logs" / f"{sub.student}.log", "\n".join(lines) + "\n", mode=0o600)
+
+
+def write_gradebook(out: Path, rows: Iterable[dict], assignment: Assignment) -> None:
+    """Write ``out/gradebook.csv`` (atomically, readable by its owner only: it holds every student's grades)."""
+    questions = [q.name for q in assignment.questions]
+    manual = [(m.name, m.points) for m in assignment.manual]
+    write_atomic(out / "gradebook.csv", gradebook_csv(rows, questions, manual), mode=0o600)
 
 
 def gradebook_csv(rows: Iterable[dict], questions: list[str], manual: Iterable[tuple[str, float]] = ()) -> str:

@@ -4,11 +4,15 @@ The reliability diagram's numbers: mean predicted probability vs fraction of pos
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import cross_val_predict
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from mlcourse._validation import is_number
 
 
 def calibration_curve(y_true, y_prob, *, n_bins=5, strategy="uniform"):
@@ -43,7 +47,7 @@ def calibration_curve(y_true, y_prob, *, n_bins=5, strategy="uniform"):
     labels = np.unique(y_true)
     if not (set(labels.tolist()) <= {0, 1} or set(labels.tolist()) <= {-1, 1}):
         raise ValueError(f"y_true must be binary with labels 0/1 or -1/1, got labels {labels}")
-    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
+    if not (is_number(n_bins) and isinstance(n_bins, Integral)) or n_bins < 1:
         raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
     if strategy == "uniform":
         edges = np.linspace(0.0, 1.0, n_bins + 1)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_X_y
+
+from mlcourse._validation import is_number
 
 
 def _check(X, y):
@@ -103,7 +107,7 @@ class SMOTE(_Sampler):
         """Return ``(X_resampled, y_resampled)``: the original rows followed by synthetic ones."""
         X, y, classes, counts = _check(X, y)
         k = self.k_neighbors
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        if not (is_number(k) and isinstance(k, Integral)) or k < 1:
             raise ValueError(f"k_neighbors must be a positive integer, got {k!r}")
         rng = np.random.default_rng(self.random_state)
         X_new, y_new = [X], [y]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mlcourse._validation import is_number
+
 
 def _curve(y_true, y_score):
     """Distinct thresholds (descending) with the precision and recall of ``y_score >= threshold``."""
@@ -32,7 +34,7 @@ def _curve(y_true, y_score):
 
 
 def _check_target(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not 0 <= value <= 1:
+    if not is_number(value) or not 0 <= value <= 1:
         raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
 
 

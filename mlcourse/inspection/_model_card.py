@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from mlcourse._validation import is_number
 
 #: Plain-language meaning of common metric names, added under the metrics for non-specialist readers.
 GLOSSARY = {
@@ -155,6 +158,32 @@ def _glossary(names) -> str:
     return "\n\nWhat the numbers mean:\n\n" + "\n".join(f"- **{n}**: {GLOSSARY[n]}" for n in known)
 
 
+def _use(texts: Mapping[str, Any]) -> str:
+    use = _block(texts["intended_use"])
+    if texts["out_of_scope"]:
+        use += "\n\n**Out of scope:**\n\n" + _block(texts["out_of_scope"])
+    return use
+
+
+def _data(texts: Mapping[str, Any], meta: Mapping[str, Any]) -> str:
+    parts = [_block(texts["data"])] if texts["data"] else []
+    features = _features(meta)
+    if features:
+        parts.append(features)
+    return "\n\n".join(parts) or "Not documented."
+
+
+def _metrics(overall: Mapping[str, Any] | None, group_metrics: Any, digits: int) -> str:
+    parts, names = [], []
+    if overall:
+        parts.append("### Overall\n\n" + markdown_table(["metric", "value"], list(overall.items()), digits))
+        names += list(overall)
+    if group_metrics is not None:
+        parts.append("### Per group\n\n" + _group_table(group_metrics, digits))
+        names += [str(c) for c in getattr(group_metrics, "by_group", group_metrics).columns]
+    return ("\n\n".join(parts) or "Not documented.") + _glossary(names)
+
+
 def model_card(
     bundle: Any,
     *,
@@ -231,35 +260,20 @@ def model_card(
             ("caveats", caveats),
         ]
     }
-    if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 10:
+    if not (is_number(digits) and isinstance(digits, Integral)) or not 0 <= digits <= 10:
         raise ValueError(f"digits must be an integer in [0, 10], got {digits!r}")
     overall = meta.get("metrics") if metrics is None else metrics
     if overall is not None and not isinstance(overall, Mapping):
         raise TypeError(f"metrics must be a dict of name to number, got {type(overall).__name__}")
-
     sections = [
         f"# Model card: {meta['name']}, version {meta['version']}",
         "## Model details\n\n" + _details(meta, owner),
+        "## Intended use\n\n" + _use(texts),
+        "## Data\n\n" + _data(texts, meta),
+        "## Metrics\n\n" + _metrics(overall, group_metrics, digits),
+        "## Limitations\n\n" + _block(texts["limitations"]),
+        "## Ethical considerations\n\n" + _block(texts["ethical_considerations"]),
     ]
-    use = _block(texts["intended_use"])
-    if texts["out_of_scope"]:
-        use += "\n\n**Out of scope:**\n\n" + _block(texts["out_of_scope"])
-    sections.append("## Intended use\n\n" + use)
-    data_parts = [_block(texts["data"])] if texts["data"] else []
-    features = _features(meta)
-    if features:
-        data_parts.append(features)
-    sections.append("## Data\n\n" + ("\n\n".join(data_parts) or "Not documented."))
-    metric_parts, names = [], []
-    if overall:
-        metric_parts.append("### Overall\n\n" + markdown_table(["metric", "value"], list(overall.items()), digits))
-        names += list(overall)
-    if group_metrics is not None:
-        metric_parts.append("### Per group\n\n" + _group_table(group_metrics, digits))
-        names += [str(c) for c in getattr(group_metrics, "by_group", group_metrics).columns]
-    sections.append("## Metrics\n\n" + ("\n\n".join(metric_parts) or "Not documented.") + _glossary(names))
-    sections.append("## Limitations\n\n" + _block(texts["limitations"]))
-    sections.append("## Ethical considerations\n\n" + _block(texts["ethical_considerations"]))
     if texts["caveats"]:
         sections.append("## Caveats and recommendations\n\n" + _block(texts["caveats"]))
     card = "\n\n".join(sections) + "\n"

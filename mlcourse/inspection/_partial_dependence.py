@@ -15,12 +15,13 @@ categorical), else ``grid_resolution`` evenly spaced points between two percenti
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import is_classifier, is_regressor
 from sklearn.utils import Bunch
 
+from mlcourse._validation import is_number
 from mlcourse.inspection._permutation import _check_X
 
 _RESPONSES = ("auto", "predict_proba", "decision_function")
@@ -59,7 +60,7 @@ def _column_index(X, feature) -> int:
         if feature not in X.columns:
             raise ValueError(f"feature {feature!r} is not a column of X")
         return int(X.columns.get_loc(feature))
-    if isinstance(feature, bool) or not isinstance(feature, Integral):
+    if not (is_number(feature) and isinstance(feature, Integral)):
         raise TypeError(f"feature must be one column index or name, got {feature!r}")
     if not 0 <= feature < X.shape[1]:
         raise ValueError(f"feature must be in [0, {X.shape[1] - 1}], got {feature}")
@@ -83,11 +84,11 @@ def grid_from_X(column, *, percentiles=(0.05, 0.95), grid_resolution=100, catego
     """
     if not isinstance(percentiles, Sequence) or isinstance(percentiles, str) or len(percentiles) != 2:
         raise ValueError(f"percentiles must be a pair of numbers, got {percentiles!r}")
-    if not all(isinstance(p, Real) and 0 <= p <= 1 for p in percentiles):
+    if not all(is_number(p) and 0 <= p <= 1 for p in percentiles):
         raise ValueError(f"percentiles must be in [0, 1], got {percentiles!r}")
     if percentiles[0] >= percentiles[1]:
         raise ValueError(f"percentiles[0] must be strictly less than percentiles[1], got {percentiles!r}")
-    if isinstance(grid_resolution, bool) or not isinstance(grid_resolution, Integral) or grid_resolution <= 1:
+    if not (is_number(grid_resolution) and isinstance(grid_resolution, Integral)) or grid_resolution <= 1:
         raise ValueError(f"grid_resolution must be an integer greater than 1, got {grid_resolution!r}")
     try:
         uniques = np.unique(column)
@@ -168,14 +169,7 @@ def partial_dependence(
     >>> pd_result["grid_values"][0].round(3).tolist(), pd_result["average"].round(3).tolist()
     ([0.0, 4.5, 9.0], [[1.0, 10.0, 19.0]])
     """
-    if response_method not in _RESPONSES:
-        raise ValueError(f"response_method must be one of {list(_RESPONSES)}, got {response_method!r}")
-    if kind not in _KINDS:
-        raise ValueError(f"kind must be one of {list(_KINDS)}, got {kind!r}")
-    if not (is_regressor(estimator) or is_classifier(estimator)):
-        raise TypeError(f"estimator must be a fitted regressor or classifier, got {type(estimator).__name__}")
-    if is_regressor(estimator) and response_method != "auto":
-        raise ValueError("response_method is ignored for regressors and must be 'auto'")
+    _check_options(estimator, response_method, kind)
     X = _check_X(X)
     n_samples = X.shape[0]
     if n_samples == 0:
@@ -192,7 +186,31 @@ def partial_dependence(
             "categorical=True (scikit-learn refuses integer columns too)"
         )
     grid = grid_from_X(column, percentiles=percentiles, grid_resolution=grid_resolution, categorical=categorical)
+    predictions = _predictions_on_grid(estimator, X, j, grid, response_method)
+    result = Bunch(grid_values=[grid])
+    if kind in ("average", "both"):
+        result["average"] = (
+            np.array([np.average(p, axis=0, weights=sample_weight) for p in predictions]).reshape(len(grid), -1).T
+        )
+    if kind in ("individual", "both"):
+        stacked = np.asarray(predictions)  # (n_grid, n_samples[, n_outputs]) -> (n_outputs, n_samples, n_grid)
+        result["individual"] = np.transpose(stacked[:, :, None] if stacked.ndim == 2 else stacked, (2, 1, 0))
+    return result
 
+
+def _check_options(estimator, response_method: str, kind: str) -> None:
+    if response_method not in _RESPONSES:
+        raise ValueError(f"response_method must be one of {list(_RESPONSES)}, got {response_method!r}")
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {list(_KINDS)}, got {kind!r}")
+    if not (is_regressor(estimator) or is_classifier(estimator)):
+        raise TypeError(f"estimator must be a fitted regressor or classifier, got {type(estimator).__name__}")
+    if is_regressor(estimator) and response_method != "auto":
+        raise ValueError("response_method is ignored for regressors and must be 'auto'")
+
+
+def _predictions_on_grid(estimator, X, j: int, grid: np.ndarray, response_method: str) -> list[np.ndarray]:
+    """The predictions for every row of ``X`` with column ``j`` set to each grid value in turn."""
     X_eval = X.copy()
     predictions = []
     for value in grid:
@@ -201,15 +219,4 @@ def partial_dependence(
         else:
             X_eval[:, j] = value
         predictions.append(_response(estimator, X_eval, response_method))
-    # (n_grid, n_samples[, n_outputs]) -> (n_outputs, n_samples, n_grid)
-    stacked = np.asarray(predictions)
-    individual = stacked[:, :, None] if stacked.ndim == 2 else stacked
-    individual = np.transpose(individual, (2, 1, 0))
-    result = Bunch(grid_values=[grid])
-    if kind in ("average", "both"):
-        result["average"] = (
-            np.array([np.average(p, axis=0, weights=sample_weight) for p in predictions]).reshape(len(grid), -1).T
-        )
-    if kind in ("individual", "both"):
-        result["individual"] = individual
-    return result
+    return predictions

@@ -18,13 +18,15 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils import Bunch
 
+from mlcourse._validation import is_number
+
 
 def _check_random_state(random_state) -> np.random.RandomState:
     if random_state is None:
         return np.random.mtrand._rand  # numpy's global legacy generator, as scikit-learn uses
     if isinstance(random_state, np.random.RandomState):
         return random_state
-    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
+    if is_number(random_state) and isinstance(random_state, Integral):
         return np.random.RandomState(int(random_state))
     raise ValueError(f"random_state must be None, an int or a numpy RandomState, got {random_state!r}")
 
@@ -91,10 +93,10 @@ def permutation_importance(estimator, X, y, *, scoring=None, n_repeats=5, random
     >>> bool(result.importances_mean[0] > 1.0 > 0.01 > result.importances_mean[1])
     True
     """
-    if isinstance(n_repeats, bool) or not isinstance(n_repeats, Integral) or n_repeats < 1:
+    if not (is_number(n_repeats) and isinstance(n_repeats, Integral)) or n_repeats < 1:
         raise ValueError(f"n_repeats must be a positive integer, got {n_repeats!r}")
     X = _check_X(X)
-    n_samples, n_features = X.shape
+    n_samples = X.shape[0]
     if n_samples == 0:
         raise ValueError("X is empty; at least 1 sample is needed")
     if y is not None and len(y) != n_samples:
@@ -108,6 +110,18 @@ def permutation_importance(estimator, X, y, *, scoring=None, n_repeats=5, random
     baseline = scorer(estimator, X, y, **kwargs)
     if not np.isscalar(baseline):
         raise TypeError(f"the scorer must return one number, got {type(baseline).__name__}")
+    importances = baseline - _shuffled_scores(lambda X_work: scorer(estimator, X_work, y, **kwargs), X, n_repeats, seed)
+    return Bunch(
+        importances_mean=importances.mean(axis=1), importances_std=importances.std(axis=1), importances=importances
+    )
+
+
+def _shuffled_scores(score, X, n_repeats: int, seed: int) -> np.ndarray:
+    """``score(X with column j shuffled)`` for each column ``j`` and repeat, as an (n_features, n_repeats) array.
+
+    Each repeat shuffles the column as the previous one left it, and the column is restored before the next.
+    """
+    n_samples, n_features = X.shape
     X_work = X.copy()
     frame = hasattr(X, "iloc")
     scores = np.empty((n_features, n_repeats))
@@ -122,12 +136,9 @@ def permutation_importance(estimator, X, y, *, scoring=None, n_repeats=5, random
                 X_work[X_work.columns[j]] = column
             else:
                 X_work[:, j] = X_work[order, j]
-            scores[j, r] = scorer(estimator, X_work, y, **kwargs)
+            scores[j, r] = score(X_work)
         if frame:
             X_work[X_work.columns[j]] = X.iloc[:, j]
         else:
             X_work[:, j] = X[:, j]
-    importances = baseline - scores
-    return Bunch(
-        importances_mean=importances.mean(axis=1), importances_std=importances.std(axis=1), importances=importances
-    )
+    return scores

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _axes(ax, figsize=None):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
+from mlcourse._plots import axes
 
 
 def plot_permutation_importance(result, feature_names, ax=None, top=None):
@@ -44,7 +38,7 @@ def plot_permutation_importance(result, feature_names, ax=None, top=None):
     order = np.argsort(result["importances_mean"], kind="stable")  # ascending: the largest ends on top
     if top is not None:
         order = order[-top:]
-    ax = _axes(ax, figsize=(6.4, 0.3 * len(order) + 1.2))
+    ax = axes(ax, figsize=(6.4, 0.3 * len(order) + 1.2))
     ax.boxplot(result["importances"][order].T, orientation="horizontal", tick_labels=names[order].tolist())
     ax.axvline(0, color="0.5", linestyle=":")
     ax.set_xlabel("drop in score when the feature is shuffled")
@@ -80,7 +74,7 @@ def plot_partial_dependence(result, feature_name, ax=None, output=0, n_individua
     >>> plot_partial_dependence(result, "x").get_xlabel()
     'x'
     """
-    ax = _axes(ax)
+    ax = axes(ax)
     grid = result["grid_values"][0]
     if "individual" in result:
         curves = result["individual"][output]

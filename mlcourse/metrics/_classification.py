@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import warnings
+from numbers import Real
 
 import numpy as np
 
+from mlcourse._validation import check_param
 from mlcourse.metrics._validation import (
     Targets,
     as_1d,
@@ -87,16 +89,21 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None, normali
             raise ValueError("labels: at least one label specified must be in y_true")
         cm = _pad(cm)[np.ix_(idx, idx)]  # a label never seen points at the zero row/column
     if normalize is not None:
-        with np.errstate(all="ignore"):  # empty rows/columns give 0/0, replaced by 0 just after
-            if normalize == "true":
-                cm = cm / cm.sum(axis=1, keepdims=True)
-            elif normalize == "pred":
-                cm = cm / cm.sum(axis=0, keepdims=True)
-            else:
-                cm = cm / cm.sum()
-        cm = np.nan_to_num(cm)
+        cm = _normalized(cm, normalize)
     _warn_if_single_label(cm)
     return cm
+
+
+def _normalized(cm: np.ndarray, normalize: str) -> np.ndarray:
+    """``cm`` divided by its row sums ('true'), column sums ('pred') or grand total ('all'); 0/0 becomes 0."""
+    with np.errstate(all="ignore"):  # empty rows/columns give 0/0, replaced by 0 just after
+        if normalize == "true":
+            cm = cm / cm.sum(axis=1, keepdims=True)
+        elif normalize == "pred":
+            cm = cm / cm.sum(axis=0, keepdims=True)
+        else:
+            cm = cm / cm.sum()
+    return np.nan_to_num(cm)
 
 
 def _warn_if_single_label(cm: np.ndarray) -> None:
@@ -278,6 +285,25 @@ def _per_class_counts(targets: Targets):
     return tp, tp + (pred - tp), tp + (true - tp)
 
 
+def _chosen_counts(targets: Targets, chosen: np.ndarray, average):
+    """True positives, predictions and true samples of each chosen label (pooled into one for 'micro')."""
+    tp_all, pred_all, true_all = _per_class_counts(targets)
+    # A label absent from the data reads the zero slot at the end.
+    idx = positions(targets.classes, chosen)
+    counts = [np.append(x, 0)[idx] for x in (tp_all, pred_all, true_all)]
+    if average == "micro":
+        counts = [np.array([x.sum()]) for x in counts]
+    return counts
+
+
+def _f_score(beta, tp_sum, pred_sum, true_sum, average, warn_for, zero_division):
+    """F_beta = (1 + b^2) P R / (b^2 P + R), rewritten with counts so that 0/0 shows up cleanly."""
+    beta2 = beta**2
+    denom = beta2 * true_sum.astype(np.float64) + pred_sum.astype(np.float64)
+    numer = (1 + beta2) * tp_sum.astype(np.float64)
+    return _divide(numer, denom, "f-score", "true nor predicted", average, warn_for, zero_division)
+
+
 def _divide(numerator, denominator, metric, modifier, average, warn_for, zero_division):
     """``numerator / denominator``; where the denominator is 0 put ``zero_division`` (and maybe warn)."""
     zero = denominator == 0
@@ -371,18 +397,10 @@ def precision_recall_fscore_support(
     (0.3333333333333333, 0.3333333333333333, 0.3333333333333333, None)
     """
     check_zero_division(zero_division)
-    if not isinstance(beta, (int, float, np.number)) or isinstance(beta, bool) or not beta >= 0:
-        raise ValueError(f"beta must be a number >= 0, got {beta!r}")
+    check_param(beta, "beta", Real, min_val=0)
     targets = check_targets(y_true, y_pred, sample_weight)
     chosen = _select_labels(targets, average, labels, pos_label)
-
-    tp_all, pred_all, true_all = _per_class_counts(targets)
-    # Counts per chosen label; a label absent from the data reads the zero slot at the end.
-    idx = positions(targets.classes, chosen)
-    tp_sum, pred_sum, true_sum = (np.append(x, 0)[idx] for x in (tp_all, pred_all, true_all))
-    if average == "micro":
-        tp_sum, pred_sum, true_sum = (np.array([x.sum()]) for x in (tp_sum, pred_sum, true_sum))
-
+    tp_sum, pred_sum, true_sum = _chosen_counts(targets, chosen, average)
     precision = _divide(tp_sum, pred_sum, "precision", "predicted", average, warn_for, zero_division)
     recall = _divide(tp_sum, true_sum, "recall", "true", average, warn_for, zero_division)
     if np.isposinf(beta):
@@ -390,12 +408,7 @@ def precision_recall_fscore_support(
     elif beta == 0:
         f_score = precision
     else:
-        # F_beta = (1 + b^2) P R / (b^2 P + R), rewritten with counts so that 0/0 shows up cleanly.
-        beta2 = beta**2
-        denom = beta2 * true_sum.astype(np.float64) + pred_sum.astype(np.float64)
-        numer = (1 + beta2) * tp_sum.astype(np.float64)
-        f_score = _divide(numer, denom, "f-score", "true nor predicted", average, warn_for, zero_division)
-
+        f_score = _f_score(beta, tp_sum, pred_sum, true_sum, average, warn_for, zero_division)
     if average is None:
         return precision, recall, f_score, true_sum
     weights = true_sum if average == "weighted" else None
@@ -403,33 +416,42 @@ def precision_recall_fscore_support(
     return (*scores, None)
 
 
-_SCORE_DOC = r"""
+def precision_score(
+    y_true, y_pred, *, labels=None, pos_label=1, average="binary", sample_weight=None, zero_division="warn"
+):
+    r"""Precision: of the samples predicted positive, the fraction that are positive.
+
+    .. math:: P = \frac{TP}{TP + FP}
+
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
         True class labels.
     y_pred : array-like of shape (n_samples,)
-        Predicted class labels.{beta}
+        Predicted class labels.
     labels : array-like, default=None
         Classes to include when ``average != 'binary'`` (and their order when ``average=None``).
     pos_label : int, float, bool or str, default=1
         The positive class when ``average='binary'``.
-    average : {{'binary', 'micro', 'macro', 'weighted'}} or None, default='binary'
+    average : {'binary', 'micro', 'macro', 'weighted'} or None, default='binary'
         ``None`` returns one score per class; see :func:`precision_recall_fscore_support`.
     sample_weight : array-like of shape (n_samples,), default=None
         Weight of each sample.
-    zero_division : {{'warn', 0, 1, np.nan}}, default='warn'
+    zero_division : {'warn', 0, 1, np.nan}, default='warn'
         Value returned for 0/0; ``'warn'`` returns 0 and emits an ``UndefinedMetricWarning``.
 
     Returns
     -------
     score : float or ndarray of shape (n_labels,)
-"""
 
-
-def precision_score(
-    y_true, y_pred, *, labels=None, pos_label=1, average="binary", sample_weight=None, zero_division="warn"
-):
+    Examples
+    --------
+    >>> from mlcourse.metrics import precision_score
+    >>> precision_score([0, 1, 1, 0, 1], [1, 1, 0, 0, 1])
+    0.6666666666666666
+    >>> precision_score([0, 0, 1], [0, 0, 0], zero_division=0)
+    0.0
+    """
     p, _, _, _ = precision_recall_fscore_support(
         y_true,
         y_pred,
@@ -446,6 +468,39 @@ def precision_score(
 def recall_score(
     y_true, y_pred, *, labels=None, pos_label=1, average="binary", sample_weight=None, zero_division="warn"
 ):
+    r"""Recall (sensitivity): of the positive samples, the fraction predicted positive.
+
+    .. math:: R = \frac{TP}{TP + FN}
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True class labels.
+    y_pred : array-like of shape (n_samples,)
+        Predicted class labels.
+    labels : array-like, default=None
+        Classes to include when ``average != 'binary'`` (and their order when ``average=None``).
+    pos_label : int, float, bool or str, default=1
+        The positive class when ``average='binary'``.
+    average : {'binary', 'micro', 'macro', 'weighted'} or None, default='binary'
+        ``None`` returns one score per class; see :func:`precision_recall_fscore_support`.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weight of each sample.
+    zero_division : {'warn', 0, 1, np.nan}, default='warn'
+        Value returned for 0/0; ``'warn'`` returns 0 and emits an ``UndefinedMetricWarning``.
+
+    Returns
+    -------
+    score : float or ndarray of shape (n_labels,)
+
+    Examples
+    --------
+    >>> from mlcourse.metrics import recall_score
+    >>> recall_score([0, 1, 1, 0, 1], [1, 1, 0, 0, 1])
+    0.6666666666666666
+    >>> recall_score(["a", "b", "c", "a"], ["a", "c", "c", "b"], average="macro")
+    0.5
+    """
     _, r, _, _ = precision_recall_fscore_support(
         y_true,
         y_pred,
@@ -470,6 +525,42 @@ def fbeta_score(
     sample_weight=None,
     zero_division="warn",
 ):
+    r"""F-beta score: weighted harmonic mean of precision and recall.
+
+    .. math:: F_\beta = \frac{(1 + \beta^2)\,P\,R}{\beta^2 P + R}
+              = \frac{(1 + \beta^2)\,TP}{(1 + \beta^2)\,TP + \beta^2 FN + FP}
+
+    ``beta > 1`` favours recall, ``beta < 1`` precision.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True class labels.
+    y_pred : array-like of shape (n_samples,)
+        Predicted class labels.
+    beta : float
+        Weight of recall against precision (keyword only, required).
+    labels : array-like, default=None
+        Classes to include when ``average != 'binary'`` (and their order when ``average=None``).
+    pos_label : int, float, bool or str, default=1
+        The positive class when ``average='binary'``.
+    average : {'binary', 'micro', 'macro', 'weighted'} or None, default='binary'
+        ``None`` returns one score per class; see :func:`precision_recall_fscore_support`.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weight of each sample.
+    zero_division : {'warn', 0, 1, np.nan}, default='warn'
+        Value returned for 0/0; ``'warn'`` returns 0 and emits an ``UndefinedMetricWarning``.
+
+    Returns
+    -------
+    score : float or ndarray of shape (n_labels,)
+
+    Examples
+    --------
+    >>> from mlcourse.metrics import fbeta_score
+    >>> round(fbeta_score([0, 1, 1, 0, 1], [1, 1, 0, 0, 0], beta=2), 4)
+    0.3571
+    """
     _, _, f, _ = precision_recall_fscore_support(
         y_true,
         y_pred,
@@ -485,6 +576,39 @@ def fbeta_score(
 
 
 def f1_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary", sample_weight=None, zero_division="warn"):
+    r"""F1 score: harmonic mean of precision and recall.
+
+    .. math:: F_1 = \frac{2\,P\,R}{P + R} = \frac{2\,TP}{2\,TP + FN + FP}
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True class labels.
+    y_pred : array-like of shape (n_samples,)
+        Predicted class labels.
+    labels : array-like, default=None
+        Classes to include when ``average != 'binary'`` (and their order when ``average=None``).
+    pos_label : int, float, bool or str, default=1
+        The positive class when ``average='binary'``.
+    average : {'binary', 'micro', 'macro', 'weighted'} or None, default='binary'
+        ``None`` returns one score per class; see :func:`precision_recall_fscore_support`.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weight of each sample.
+    zero_division : {'warn', 0, 1, np.nan}, default='warn'
+        Value returned for 0/0; ``'warn'`` returns 0 and emits an ``UndefinedMetricWarning``.
+
+    Returns
+    -------
+    score : float or ndarray of shape (n_labels,)
+
+    Examples
+    --------
+    >>> from mlcourse.metrics import f1_score
+    >>> f1_score([0, 1, 1, 0, 1], [1, 1, 0, 0, 1])
+    0.6666666666666666
+    >>> f1_score([0, 1, 2, 0, 1, 2], [0, 2, 1, 0, 0, 1], average=None)
+    array([0.8, 0. , 0. ])
+    """
     return fbeta_score(
         y_true,
         y_pred,
@@ -495,73 +619,6 @@ def f1_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary", samp
         sample_weight=sample_weight,
         zero_division=zero_division,
     )
-
-
-precision_score.__doc__ = (
-    r"""Precision: of the samples predicted positive, the fraction that are positive.
-
-    .. math:: P = \frac{TP}{TP + FP}
-"""
-    + _SCORE_DOC.format(beta="")
-    + """
-    Examples
-    --------
-    >>> from mlcourse.metrics import precision_score
-    >>> precision_score([0, 1, 1, 0, 1], [1, 1, 0, 0, 1])
-    0.6666666666666666
-    >>> precision_score([0, 0, 1], [0, 0, 0], zero_division=0)
-    0.0
-"""
-)
-recall_score.__doc__ = (
-    r"""Recall (sensitivity): of the positive samples, the fraction predicted positive.
-
-    .. math:: R = \frac{TP}{TP + FN}
-"""
-    + _SCORE_DOC.format(beta="")
-    + """
-    Examples
-    --------
-    >>> from mlcourse.metrics import recall_score
-    >>> recall_score([0, 1, 1, 0, 1], [1, 1, 0, 0, 1])
-    0.6666666666666666
-    >>> recall_score(["a", "b", "c", "a"], ["a", "c", "c", "b"], average="macro")
-    0.5
-"""
-)
-fbeta_score.__doc__ = (
-    r"""F-beta score: weighted harmonic mean of precision and recall.
-
-    .. math:: F_\beta = \frac{(1 + \beta^2)\,P\,R}{\beta^2 P + R}
-              = \frac{(1 + \beta^2)\,TP}{(1 + \beta^2)\,TP + \beta^2 FN + FP}
-
-    ``beta > 1`` favours recall, ``beta < 1`` precision.
-"""
-    + _SCORE_DOC.format(beta="\n    beta : float\n        Weight of recall against precision (keyword only, required).")
-    + """
-    Examples
-    --------
-    >>> from mlcourse.metrics import fbeta_score
-    >>> round(fbeta_score([0, 1, 1, 0, 1], [1, 1, 0, 0, 0], beta=2), 4)
-    0.3571
-"""
-)
-f1_score.__doc__ = (
-    r"""F1 score: harmonic mean of precision and recall.
-
-    .. math:: F_1 = \frac{2\,P\,R}{P + R} = \frac{2\,TP}{2\,TP + FN + FP}
-"""
-    + _SCORE_DOC.format(beta="")
-    + """
-    Examples
-    --------
-    >>> from mlcourse.metrics import f1_score
-    >>> f1_score([0, 1, 1, 0, 1], [1, 1, 0, 0, 1])
-    0.6666666666666666
-    >>> f1_score([0, 1, 2, 0, 1, 2], [0, 2, 1, 0, 0, 1], average=None)
-    array([0.8, 0. , 0. ])
-"""
-)
 
 
 def classification_report(
@@ -619,6 +676,30 @@ def classification_report(
     <BLANKLINE>
     """
     targets = check_targets(y_true, y_pred, sample_weight)
+    labels, target_names, micro_is_accuracy = _report_labels(targets, labels, target_names)
+
+    def prfs(average):
+        return precision_recall_fscore_support(
+            y_true, y_pred, labels=labels, average=average, sample_weight=sample_weight, zero_division=zero_division
+        )
+
+    p, r, f1, s = prfs(None)
+    rows = list(zip(target_names, p, r, f1, s, strict=False))  # sklearn truncates too
+    averages = {}
+    for average in ("micro", "macro", "weighted"):
+        heading = "accuracy" if average == "micro" and micro_is_accuracy else f"{average} avg"
+        avg_p, avg_r, avg_f1, _ = prfs(average)
+        averages[heading] = [avg_p, avg_r, avg_f1, np.sum(s)]
+    if output_dict:
+        return _report_dict(rows, averages)
+    return _report_text(rows, averages, target_names, digits)
+
+
+_REPORT_HEADERS = ["precision", "recall", "f1-score", "support"]
+
+
+def _report_labels(targets: Targets, labels, target_names):
+    """The labels to report, their display names, and whether the micro average is the accuracy."""
     labels_given = labels is not None
     labels = as_1d(labels, "labels") if labels_given else targets.classes
     # "accuracy" replaces "micro avg" when every class is reported: the two are then equal.
@@ -626,7 +707,7 @@ def classification_report(
     if target_names is not None and len(labels) != len(target_names):
         if labels_given:
             warnings.warn(
-                f"labels size, {len(labels)}, does not match size of target_names, {len(target_names)}", stacklevel=2
+                f"labels size, {len(labels)}, does not match size of target_names, {len(target_names)}", stacklevel=3
             )
         else:
             raise ValueError(
@@ -635,31 +716,23 @@ def classification_report(
             )
     if target_names is None:
         target_names = [f"{label}" for label in labels.tolist()]
+    return labels, target_names, micro_is_accuracy
 
-    def prfs(average):
-        return precision_recall_fscore_support(
-            y_true, y_pred, labels=labels, average=average, sample_weight=sample_weight, zero_division=zero_division
-        )
 
-    headers = ["precision", "recall", "f1-score", "support"]
-    p, r, f1, s = prfs(None)
-    rows = list(zip(target_names, p, r, f1, s, strict=False))  # sklearn truncates too
-    averages = {}
-    for average in ("micro", "macro", "weighted"):
-        heading = "accuracy" if average == "micro" and micro_is_accuracy else f"{average} avg"
-        avg_p, avg_r, avg_f1, _ = prfs(average)
-        averages[heading] = [avg_p, avg_r, avg_f1, np.sum(s)]
+def _report_dict(rows, averages) -> dict:
+    """``{name: {"precision": ..., "recall": ..., "f1-score": ..., "support": ...}}``; accuracy is one number."""
+    report = {name: dict(zip(_REPORT_HEADERS, [float(v) for v in values], strict=True)) for name, *values in rows}
+    for heading, values in averages.items():
+        report[heading] = dict(zip(_REPORT_HEADERS, [float(v) for v in values], strict=True))
+    if "accuracy" in report:
+        report["accuracy"] = report["accuracy"]["precision"]
+    return report
 
-    if output_dict:
-        report = {name: dict(zip(headers, [float(v) for v in values], strict=True)) for name, *values in rows}
-        for heading, values in averages.items():
-            report[heading] = dict(zip(headers, [float(v) for v in values], strict=True))
-        if "accuracy" in report:
-            report["accuracy"] = report["accuracy"]["precision"]
-        return report
 
+def _report_text(rows, averages, target_names, digits) -> str:
+    """The report as scikit-learn prints it: one row per class, a blank line, then the averages."""
     width = max(max(len(name) for name in target_names), len("weighted avg"), digits)
-    text = ("{:>{width}s} " + " {:>9}" * len(headers)).format("", *headers, width=width) + "\n\n"
+    text = ("{:>{width}s} " + " {:>9}" * len(_REPORT_HEADERS)).format("", *_REPORT_HEADERS, width=width) + "\n\n"
     row_fmt = "{:>{width}s} " + " {:>9.{digits}f}" * 3 + " {:>9}\n"
     for row in rows:
         text += row_fmt.format(*row, width=width, digits=digits)

@@ -344,19 +344,24 @@ def roc_auc_score(
             raise ValueError("multi_class must be 'ovr' or 'ovo' for multiclass y_true (default 'raise')")
         return _multiclass_auc(y_true, y_score_arr, labels, multi_class, average, weight)
     check_option(average, "average", (None, "micro", "macro", "weighted", "samples"))
+    return _binary_roc_auc(y_true, y_score_arr, classes, weight, max_fpr)
+
+
+def _binary_roc_auc(y_true, y_score, classes, weight, max_fpr):
+    """ROC AUC (partial up to ``max_fpr``, if given) of at most two classes, the greater one positive."""
     if len(classes) < 2:  # scikit-learn checks this first and answers NaN, whatever the other inputs
         warn("Only one class is present in y_true. ROC AUC score is not defined in that case.")
         return np.nan
-    if y_score_arr.ndim == 2 and y_score_arr.shape[1] == 1:
-        y_score_arr = y_score_arr[:, 0]
-    if y_score_arr.ndim == 2:
-        raise ValueError(f"y_score must be 1-D for binary y_true, got an array of shape {y_score_arr.shape}")
-    check_same_length(y_true=y_true, y_score=y_score_arr)
+    if y_score.ndim == 2 and y_score.shape[1] == 1:
+        y_score = y_score[:, 0]
+    if y_score.ndim == 2:
+        raise ValueError(f"y_score must be 1-D for binary y_true, got an array of shape {y_score.shape}")
+    check_same_length(y_true=y_true, y_score=y_score)
     weight = check_sample_weight(weight, len(y_true))
-    is_pos = y_true == classes[-1]  # binary: the greater of the two labels is the positive class
+    is_pos = y_true == classes[-1]
     if max_fpr is not None:
-        return _partial_auc(is_pos, y_score_arr, weight, max_fpr)
-    return _binary_auc(is_pos, y_score_arr, weight)
+        return _partial_auc(is_pos, y_score, weight, max_fpr)
+    return _binary_auc(is_pos, y_score, weight)
 
 
 def _multiclass_auc(y_true, y_score, labels, multi_class, average, weight):
@@ -375,26 +380,7 @@ def _multiclass_auc(y_true, y_score, labels, multi_class, average, weight):
     if average is None and multi_class == "ovo":
         # sklearn raises NotImplementedError here; to a learner it is a bad combination of arguments.
         raise ValueError("average=None is not supported with multi_class='ovo'; use 'macro' or 'weighted'")
-    if labels is not None:
-        labels = as_1d(labels, "labels")
-        classes = unique_labels(labels)
-        if len(classes) != len(labels):
-            raise ValueError("labels must be unique")
-        if np.any(classes != labels):
-            raise ValueError("labels must be ordered")
-        if len(classes) != y_score.shape[1]:
-            raise ValueError(
-                f"labels: number of given labels, {len(classes)}, not equal to the number of columns in "
-                f"y_score, {y_score.shape[1]}"
-            )
-        codes = positions(classes, y_true)
-        if np.any(codes == len(classes)):
-            raise ValueError("y_true contains labels not in parameter labels")
-    else:
-        classes = unique_labels(y_true)
-        if len(classes) != y_score.shape[1]:
-            raise ValueError("y_score: number of classes in y_true not equal to the number of columns in y_score")
-        codes = positions(classes, y_true)
+    codes = _class_codes(y_true, y_score, labels)
     if multi_class == "ovo":
         if weight is not None:
             raise ValueError("sample_weight is not supported for multiclass one-vs-one ROC AUC")
@@ -418,6 +404,30 @@ def _multiclass_auc(y_true, y_score, labels, multi_class, average, weight):
     if support is not None:
         scores[support == 0] = 0  # a class with no support must not bring a NaN into the mean
     return float(np.average(scores, weights=support))
+
+
+def _class_codes(y_true, y_score, labels):
+    """``y_true`` as indices of the columns of ``y_score``: into ``labels`` if given, else its sorted classes."""
+    if labels is None:
+        classes = unique_labels(y_true)
+        if len(classes) != y_score.shape[1]:
+            raise ValueError("y_score: number of classes in y_true not equal to the number of columns in y_score")
+        return positions(classes, y_true)
+    labels = as_1d(labels, "labels")
+    classes = unique_labels(labels)
+    if len(classes) != len(labels):
+        raise ValueError("labels must be unique")
+    if np.any(classes != labels):
+        raise ValueError("labels must be ordered")
+    if len(classes) != y_score.shape[1]:
+        raise ValueError(
+            f"labels: number of given labels, {len(classes)}, not equal to the number of columns in "
+            f"y_score, {y_score.shape[1]}"
+        )
+    codes = positions(classes, y_true)
+    if np.any(codes == len(classes)):
+        raise ValueError("y_true contains labels not in parameter labels")
+    return codes
 
 
 def _ovo_auc(codes, y_score, average):
@@ -473,6 +483,11 @@ def average_precision_score(y_true, y_score, *, average="macro", pos_label=1, sa
         return _binary_average_precision(y_true, y_score, pos_label, sample_weight)
     if pos_label != 1:
         raise ValueError("pos_label is fixed to 1 for multiclass y_true. Do not set pos_label or set pos_label to 1.")
+    return _multiclass_average_precision(y_true, y_score, classes, average, sample_weight)
+
+
+def _multiclass_average_precision(y_true, y_score, classes, average, sample_weight):
+    """One-vs-rest average precision of each class, combined as ``average`` says."""
     y_score = as_float(y_score, "y_score", max_ndim=2)
     one_hot = positions(classes, y_true)[:, None] == np.arange(len(classes))
     if y_score.shape != one_hot.shape:

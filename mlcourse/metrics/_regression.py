@@ -66,7 +66,11 @@ def _squared_errors(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return residual
 
 
-_PARAMS = """
+def mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
+    r"""Mean squared error.
+
+    .. math:: MSE = \frac{\sum_k w_k (y_k - \hat y_k)^2}{\sum_k w_k}
+
     Parameters
     ----------
     y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
@@ -81,26 +85,74 @@ _PARAMS = """
     Returns
     -------
     loss : float or ndarray of shape (n_outputs,)
-"""
 
-
-_FORCE_FINITE = """    force_finite : bool, default=True
-        Replace the NaN / -inf of a constant ``y_true`` by 1 (perfect predictions) or 0.
-"""
-
-
-def mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
+    Examples
+    --------
+    >>> from mlcourse.metrics import mean_squared_error
+    >>> mean_squared_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
+    0.375
+    """
     y_true, y_pred, weight, multioutput = _check_regression(y_true, y_pred, sample_weight, multioutput)
     return _combine_outputs(_weighted_means(_squared_errors(y_true, y_pred), weight), multioutput)
 
 
 def root_mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
+    r"""Root mean squared error: the square root of :func:`mean_squared_error`, in the target's units.
+
+    .. math:: RMSE = \sqrt{\frac{\sum_k w_k (y_k - \hat y_k)^2}{\sum_k w_k}}
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        True target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Predicted values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weight of each sample.
+    multioutput : {'raw_values', 'uniform_average'} or array-like of shape (n_outputs,)
+        With several outputs: return each one's error, their mean (default), or a weighted mean.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+
+    Examples
+    --------
+    >>> from mlcourse.metrics import root_mean_squared_error
+    >>> round(root_mean_squared_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8]), 4)
+    0.6124
+    """
     y_true, y_pred, weight, multioutput = _check_regression(y_true, y_pred, sample_weight, multioutput)
     # Root of each output's mean squared error, then combined over outputs.
     return _combine_outputs(np.sqrt(_weighted_means(_squared_errors(y_true, y_pred), weight)), multioutput)
 
 
 def mean_absolute_error(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average"):
+    r"""Mean absolute error.
+
+    .. math:: MAE = \frac{\sum_k w_k |y_k - \hat y_k|}{\sum_k w_k}
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        True target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Predicted values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weight of each sample.
+    multioutput : {'raw_values', 'uniform_average'} or array-like of shape (n_outputs,)
+        With several outputs: return each one's error, their mean (default), or a weighted mean.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+
+    Examples
+    --------
+    >>> from mlcourse.metrics import mean_absolute_error
+    >>> mean_absolute_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
+    0.5
+    """
     y_true, y_pred, weight, multioutput = _check_regression(y_true, y_pred, sample_weight, multioutput)
     errors = y_pred - y_true
     np.abs(errors, out=errors)
@@ -108,6 +160,36 @@ def mean_absolute_error(y_true, y_pred, *, sample_weight=None, multioutput="unif
 
 
 def r2_score(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average", force_finite=True):
+    r"""Coefficient of determination: the fraction of the variance of ``y_true`` the predictions explain.
+
+    .. math:: R^2 = 1 - \frac{\sum_k w_k (y_k - \hat y_k)^2}{\sum_k w_k (y_k - \bar y)^2}
+
+    with :math:`\bar y` the weighted mean of ``y_true``. 1 is perfect, 0 is as good as predicting
+    the mean, and it can be negative. NaN (with a warning) for fewer than two samples.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        True target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Predicted values.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weight of each sample.
+    multioutput : {'raw_values', 'uniform_average', 'variance_weighted'} or array-like of shape (n_outputs,)
+        With several outputs: return each one's error, their mean (default), or a weighted mean.
+    force_finite : bool, default=True
+        Replace the NaN / -inf of a constant ``y_true`` by 1 (perfect predictions) or 0.
+
+    Returns
+    -------
+    score : float or ndarray of shape (n_outputs,)
+
+    Examples
+    --------
+    >>> from mlcourse.metrics import r2_score
+    >>> round(r2_score([3, -0.5, 2, 7], [2.5, 0.0, 2, 8]), 4)
+    0.9486
+    """
     y_true, y_pred, weight, multioutput = _check_regression(y_true, y_pred, sample_weight, multioutput, _MULTIOUTPUT)
     if len(y_true) < 2:
         warn("R^2 score is not well-defined with less than two samples.")
@@ -130,66 +212,3 @@ def r2_score(y_true, y_pred, *, sample_weight=None, multioutput="uniform_average
         multioutput = total if np.any(total != 0) else "uniform_average"
     with np.errstate(invalid="ignore"):  # force_finite=False: -inf scores times 0 weight are NaN
         return _combine_outputs(scores, multioutput)
-
-
-mean_squared_error.__doc__ = (
-    r"""Mean squared error.
-
-    .. math:: MSE = \frac{\sum_k w_k (y_k - \hat y_k)^2}{\sum_k w_k}
-"""
-    + _PARAMS
-    + """
-    Examples
-    --------
-    >>> from mlcourse.metrics import mean_squared_error
-    >>> mean_squared_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
-    0.375
-"""
-)
-root_mean_squared_error.__doc__ = (
-    r"""Root mean squared error: the square root of :func:`mean_squared_error`, in the target's units.
-
-    .. math:: RMSE = \sqrt{\frac{\sum_k w_k (y_k - \hat y_k)^2}{\sum_k w_k}}
-"""
-    + _PARAMS
-    + """
-    Examples
-    --------
-    >>> from mlcourse.metrics import root_mean_squared_error
-    >>> round(root_mean_squared_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8]), 4)
-    0.6124
-"""
-)
-mean_absolute_error.__doc__ = (
-    r"""Mean absolute error.
-
-    .. math:: MAE = \frac{\sum_k w_k |y_k - \hat y_k|}{\sum_k w_k}
-"""
-    + _PARAMS
-    + """
-    Examples
-    --------
-    >>> from mlcourse.metrics import mean_absolute_error
-    >>> mean_absolute_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
-    0.5
-"""
-)
-r2_score.__doc__ = (
-    r"""Coefficient of determination: the fraction of the variance of ``y_true`` the predictions explain.
-
-    .. math:: R^2 = 1 - \frac{\sum_k w_k (y_k - \hat y_k)^2}{\sum_k w_k (y_k - \bar y)^2}
-
-    with :math:`\bar y` the weighted mean of ``y_true``. 1 is perfect, 0 is as good as predicting
-    the mean, and it can be negative. NaN (with a warning) for fewer than two samples.
-"""
-    + _PARAMS.replace("{'raw_values', 'uniform_average'}", "{'raw_values', 'uniform_average', 'variance_weighted'}")
-    .replace("\n    Returns", _FORCE_FINITE + "\n    Returns")
-    .replace("loss : float", "score : float")
-    + """
-    Examples
-    --------
-    >>> from mlcourse.metrics import r2_score
-    >>> round(r2_score([3, -0.5, 2, 7], [2.5, 0.0, 2, 8]), 4)
-    0.9486
-"""
-)

@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from mlcourse._validation import is_number
+
 
 class UndefinedMetricWarning(UserWarning):
     """A metric was asked for where it is undefined (say, precision with no predicted positives).
@@ -39,7 +41,7 @@ def check_zero_division(zero_division) -> float:
     if isinstance(zero_division, str):
         if zero_division == "warn":
             return 0.0  # acts like 0, but the caller also warns
-    elif isinstance(zero_division, (int, float, np.number)) and not isinstance(zero_division, bool):
+    elif is_number(zero_division):
         if np.isnan(zero_division):
             return np.nan
         if zero_division in (0, 1):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from itertools import product
 
 import numpy as np
+
+# Plumbing, not the lesson: estimator base classes, cloning and tags.
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.utils import get_tags
 

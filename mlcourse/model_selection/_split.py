@@ -6,8 +6,13 @@ import numbers
 import warnings
 
 import numpy as np
+
+# Plumbing, not the lesson: the estimator-type tag, and the seed-to-RandomState rule that makes our
+# splits identical to scikit-learn's.
 from sklearn.base import is_classifier
 from sklearn.utils import check_random_state
+
+from mlcourse._validation import check_param, is_number
 
 
 def _n_samples(X) -> int:
@@ -159,8 +164,7 @@ class KFold:
     """
 
     def __init__(self, n_splits: int = 5, *, shuffle: bool = False, random_state=None):
-        if isinstance(n_splits, bool) or not isinstance(n_splits, numbers.Integral) or n_splits < 2:
-            raise ValueError(f"n_splits must be an integer of at least 2, got {n_splits!r}")
+        check_param(n_splits, "n_splits", numbers.Integral, min_val=2)
         if not shuffle and random_state is not None:
             raise ValueError("random_state has no effect unless shuffle=True; leave it None")
         self.n_splits = int(n_splits)
@@ -263,7 +267,7 @@ def _check_cv(cv, estimator, y):
     """Turn ``cv`` (int, splitter or list of splits) into a splitter; stratified for classifiers."""
     if cv is None:
         cv = 5
-    if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+    if is_number(cv) and isinstance(cv, numbers.Integral):
         y_kind = None if y is None else np.asarray(y)
         classify = y_kind is not None and is_classifier(estimator) and y_kind.ndim == 1
         return StratifiedKFold(cv) if classify else KFold(cv)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+
+# Plumbing, not the lesson: a fresh unfitted copy of an estimator, and scikit-learn's seed rule.
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
@@ -13,6 +15,7 @@ def _scorer(scoring):
     if scoring is None:
         return lambda estimator, X, y: estimator.score(X, y)
     if isinstance(scoring, str):
+        # Scorer lookup is plumbing: the lesson is the cross-validation loop, not the metric.
         from sklearn.metrics import get_scorer
 
         return get_scorer(scoring)

@@ -20,13 +20,13 @@ Examples
 (0.168, True)
 """
 
-from mlcourse.monitoring.kinds import KINDS, column_kind, time_numbers
-from mlcourse.monitoring.ks import KSResult, ks_2samp
-from mlcourse.monitoring.monitor import Monitor, Retraining, RetrainPolicy
-from mlcourse.monitoring.plots import plot_drift_over_time, plot_performance
-from mlcourse.monitoring.report import DriftReport, compare_feature
-from mlcourse.monitoring.simulate import Batch, Production, simulate_production
-from mlcourse.monitoring.stats import (
+from mlcourse.monitoring._kinds import KINDS, column_kind, time_numbers
+from mlcourse.monitoring._ks import KSResult, ecdf_gap, ks_2samp
+from mlcourse.monitoring._monitor import Monitor, Retraining, RetrainPolicy
+from mlcourse.monitoring._plots import plot_drift_over_time, plot_performance
+from mlcourse.monitoring._report import DriftReport, compare_feature
+from mlcourse.monitoring._simulate import Batch, Production, simulate_production
+from mlcourse.monitoring._stats import (
     PSI_EPS,
     Chi2Result,
     bin_fractions,
@@ -65,6 +65,7 @@ __all__ = [
     "cochran_rule",
     "column_kind",
     "compare_feature",
+    "ecdf_gap",
     "expected_freq",
     "jensenshannon",
     "ks_2samp",

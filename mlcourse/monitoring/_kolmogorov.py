@@ -3,7 +3,7 @@
 ``kolmogorov_sf(n, x)`` is ``P(D_n >= x)`` for the two-sided statistic ``D_n = sup |F_n - F|`` of
 ``n`` draws (SciPy's ``kstwo.sf``) and ``smirnov_sf(n, x)`` is ``P(D_n^+ >= x)`` for the one-sided one
 (SciPy's ``special.smirnov``). The two-sample test only needs them when a sample has more than 10 000
-values; smaller samples get an exact lattice-path count (see :mod:`mlcourse.monitoring.ks`).
+values; smaller samples get an exact lattice-path count (see :mod:`mlcourse.monitoring._ks`).
 
 No single formula is both exact and fast everywhere, so ``kolmogorov_sf`` follows the choice of
 Simard & L'Ecuyer (2011), as SciPy does:
@@ -192,7 +192,7 @@ def kolmogorov_sf(n: int, x: float) -> float:
     >>> round(kolmogorov_sf(20, 0.3), 6)
     0.043067
     """
-    if n < 1:  # ks_2samp's asymptotic size for n1 = n2 = 1 rounds to 0 (see mlcourse.monitoring.ks)
+    if n < 1:  # ks_2samp's asymptotic size for n1 = n2 = 1 rounds to 0 (see mlcourse.monitoring._ks)
         return math.nan
     if x >= 1:
         return 0.0

@@ -27,13 +27,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from mlcourse.nn.init import he_normal, he_uniform, xavier_normal, xavier_uniform
-from mlcourse.nn.layers import Dropout, Linear, Module, ReLU, Sequential, Sigmoid, Tanh, make_mlp
-from mlcourse.nn.losses import CrossEntropyLoss, Loss, MSELoss
-from mlcourse.nn.training import batches, objective, train_epoch
+from mlcourse.nn._init import he_normal, he_uniform, xavier_normal, xavier_uniform
+from mlcourse.nn._layers import Dropout, Linear, Module, ReLU, Sequential, Sigmoid, Tanh, make_mlp
+from mlcourse.nn._losses import CrossEntropyLoss, Loss, MSELoss
+from mlcourse.nn._training import batches, objective, train_epoch
 
 # The estimators subclass scikit-learn's BaseEstimator: load them (and sklearn) only when asked for.
-_LAZY = {"MLPClassifier": "mlcourse.nn.mlp", "MLPRegressor": "mlcourse.nn.mlp"}
+_LAZY = {"MLPClassifier": "mlcourse.nn._mlp", "MLPRegressor": "mlcourse.nn._mlp"}
 
 __all__ = [
     "CrossEntropyLoss",

@@ -14,8 +14,8 @@ Examples
 array([1., 2.])
 """
 
-from mlcourse.optim.gradcheck import gradient_check, numerical_gradient
-from mlcourse.optim.losses import (
+from mlcourse.optim._gradcheck import gradient_check, numerical_gradient
+from mlcourse.optim._losses import (
     l1_penalty,
     l2_penalty,
     least_squares,
@@ -25,9 +25,9 @@ from mlcourse.optim.losses import (
     softmax_cross_entropy,
     squared_error,
 )
-from mlcourse.optim.minimize import DivergenceError, OptimizeResult, minimize
-from mlcourse.optim.optimizers import SGD, Adam, GradientDescent, MiniBatchGD, Momentum, Optimizer, RMSProp
-from mlcourse.optim.schedules import ConstantLR, InverseTimeLR, StepLR
+from mlcourse.optim._minimize import DivergenceError, OptimizeResult, minimize
+from mlcourse.optim._optimizers import SGD, Adam, GradientDescent, MiniBatchGD, Momentum, Optimizer, RMSProp
+from mlcourse.optim._schedules import ConstantLR, InverseTimeLR, StepLR
 
 __all__ = [
     "SGD",

@@ -7,6 +7,7 @@ from itertools import combinations, combinations_with_replacement
 
 import numpy as np
 
+from mlcourse._validation import check_param
 from mlcourse.preprocessing._base import _Transformer
 
 
@@ -47,8 +48,7 @@ class PolynomialFeatures(_Transformer):
 
     def fit(self, X, y=None):
         """Work out which products to build for ``X``'s columns (in scikit-learn's order)."""
-        if isinstance(self.degree, bool) or not isinstance(self.degree, numbers.Integral) or self.degree < 0:
-            raise ValueError(f"degree must be a non-negative integer, got {self.degree!r}")
+        check_param(self.degree, "degree", numbers.Integral, min_val=0)
         X = self._check_X(X, reset=True, allow_nan=False)
         n_features = X.shape[1]
         pick = combinations if self.interaction_only else combinations_with_replacement

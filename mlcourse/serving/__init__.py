@@ -23,17 +23,18 @@ Examples
 >>> bundle.predict({"x": "2.5"})
 Traceback (most recent call last):
 ...
-mlcourse.serving._schema.SchemaValidationError: [0].x: Input should be a valid number
+mlcourse.serving.SchemaValidationError: [0].x: Input should be a valid number
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from mlcourse.serving._bundle import BundleIntegrityError, ModelBundle
+from mlcourse.serving._bundle import ModelBundle
+from mlcourse.serving._errors import BundleIntegrityError, SchemaValidationError
 from mlcourse.serving._metrics import Counter, Gauge, Histogram, Registry
 from mlcourse.serving._process import free_port, run_server, serve_in_background
-from mlcourse.serving._schema import SchemaValidationError, infer_schema, validate_records
+from mlcourse.serving._schema import infer_schema, validate_records
 from mlcourse.serving._torch import fit_scaling, tabular_mlp
 
 __all__ = [

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import numbers
 import os
 import time
 from typing import Any
@@ -36,9 +37,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
+from mlcourse._validation import check_scalar
 from mlcourse.serving._bundle import ModelBundle
+from mlcourse.serving._errors import SchemaValidationError, format_errors
 from mlcourse.serving._metrics import Counter, Gauge, Histogram, Registry
-from mlcourse.serving._schema import SchemaValidationError, format_errors, validate_records
+from mlcourse.serving._schema import validate_records
 
 #: A body this much larger than ``max_body_bytes`` is not even read to the end: the connection closes.
 _DRAIN_FACTOR = 16
@@ -73,10 +76,251 @@ _REJECTIONS = {
     "422": "The body has the wrong shape, or a record fails the feature schema; detail names each field.",
     "500": "The model failed on a valid input.",
 }
+#: How /predict documents each status it may answer with, in the OpenAPI document.
+_PREDICT_RESPONSES = {
+    code: {"description": text, "content": {"application/json": {"schema": _ERROR_BODY}}}
+    for code, text in _REJECTIONS.items()
+}
+
+
+def create_app(bundle: ModelBundle, *, max_batch: int = 1000, max_body_bytes: int = 8 * 2**20) -> FastAPI:
+    """A FastAPI application that serves ``bundle``.
+
+    Parameters
+    ----------
+    bundle : ModelBundle
+    max_batch : int, default=1000
+        Most records one ``POST /predict`` may carry (more: 413).
+    max_body_bytes : int, default=8 MiB
+        Largest request body accepted (more: 413, without parsing it).
+
+    Returns
+    -------
+    app : fastapi.FastAPI
+        Run it with uvicorn (``mlcourse serve BUNDLE``) or test it with ``fastapi.testclient.TestClient``.
+
+    Raises
+    ------
+    TypeError
+        ``bundle`` is not a :class:`ModelBundle`, or a limit is not an integer (a bool is not).
+    ValueError
+        A limit is below 1.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from fastapi.testclient import TestClient
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}); y = [0, 0, 1, 1]
+    >>> bundle = ModelBundle.from_model(LogisticRegression().fit(X, y), X, y, name="demo")
+    >>> client = TestClient(create_app(bundle))
+    >>> client.post("/predict", json={"record": {"x": 2.5}}).json()["prediction"]
+    1
+    >>> client.post("/predict", json={"record": {"x": "2.5"}}).json()["message"]
+    'record.x: Input should be a valid number'
+    """
+    if not isinstance(bundle, ModelBundle):
+        raise TypeError(f"bundle must be a ModelBundle, got {type(bundle).__name__}")
+    check_scalar(max_batch, "max_batch", numbers.Integral, min_val=1)
+    check_scalar(max_body_bytes, "max_body_bytes", numbers.Integral, min_val=1)
+    meta = bundle.metadata
+    metrics = _ServiceMetrics(meta["name"], meta["version"])
+    app = FastAPI(
+        title=f"{meta['name']} (version {meta['version']})",
+        version=meta["version"],
+        description=meta.get("description") or "A model served by mlcourse.",
+    )
+    app.state.bundle = bundle
+    app.state.registry = metrics.registry
+    _add_info_routes(app, bundle, meta, metrics.registry)
+    _add_predict_route(
+        app, _Scorer(bundle, max_batch, metrics.rows), _request_schema(bundle, max_batch), max_body_bytes
+    )
+    paths = {route.path for route in app.routes}
+    app.add_middleware(_MetricsMiddleware, requests_total=metrics.requests, latency=metrics.latency, paths=paths)
+    return app
+
+
+class _ServiceMetrics:
+    """The metrics one app exposes at ``GET /metrics``, in one registry."""
+
+    def __init__(self, name: str, version: str):
+        self.registry = Registry()
+        self.requests = self.registry.add(
+            Counter(
+                "mlcourse_requests_total",
+                "HTTP requests handled, by method, route and status code.",
+                ["method", "path", "status"],
+            )
+        )
+        self.latency = self.registry.add(
+            Histogram("mlcourse_request_duration_seconds", "Time from request to response, by route.", ["path"])
+        )
+        self.rows = self.registry.add(
+            Counter("mlcourse_predictions_total", "Rows scored by the model.", ["name", "version"])
+        )
+        info = self.registry.add(
+            Gauge("mlcourse_model_info", "The model being served (always 1).", ["name", "version"])
+        )
+        info.set((name, version), 1)
+
+
+def _add_info_routes(app: FastAPI, bundle: ModelBundle, meta: dict[str, Any], registry: Registry) -> None:
+    """``GET /health``, ``GET /metadata`` and ``GET /metrics``."""
+    name, version = meta["name"], meta["version"]
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        """Liveness and readiness: the model is loaded and the server answers."""
+        return {"status": "ok", "name": name, "version": version}
+
+    @app.get("/metadata")
+    async def metadata() -> dict[str, Any]:
+        """The bundle's metadata: feature schema, metrics, library versions, hashes, and the bundle's digest."""
+        return {**meta, "bundle_sha256": bundle.digest}
+
+    @app.get("/metrics", response_class=PlainTextResponse)
+    async def metrics() -> Response:
+        """Request counts, latency histograms and rows scored, in Prometheus text format."""
+        return Response(registry.render(), media_type=Registry.CONTENT_TYPE)
+
+
+def _add_predict_route(app: FastAPI, score: _Scorer, request_schema: dict[str, Any], max_body_bytes: int) -> None:
+    """``POST /predict``: the body is read here, on the event loop; ``score`` runs in a worker thread."""
+
+    @app.post(
+        "/predict",
+        responses=_PREDICT_RESPONSES,
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": request_schema}}}},
+    )
+    async def predict(request: Request) -> Response:
+        """Score one record (``{"record": {...}}``) or a batch (``{"records": [...]}``)."""
+        try:
+            body = await _read_body(request, max_body_bytes)
+        except ClientDisconnect:  # nobody is left to answer: not a server error, and one line in the log
+            _log.info("POST /predict: the client disconnected before sending the whole body")
+            return Response(status_code=CLIENT_CLOSED)
+        if body is None:
+            return _error(
+                413,
+                [{"loc": [], "msg": "body too large", "type": "too_large"}],
+                f"request body is larger than {max_body_bytes} bytes; send fewer records per request",
+            )
+        return await run_in_threadpool(score, body)
 
 
 def _error(status: int, errors: list[dict[str, Any]], message: str | None = None) -> JSONResponse:
     return JSONResponse({"message": message or format_errors(errors), "detail": errors}, status_code=status)
+
+
+class _Rejected(Exception):
+    """A request refused: raised by a step of :class:`_Scorer`, answered in one place."""
+
+    def __init__(self, status: int, errors: list[dict[str, Any]], message: str | None = None):
+        super().__init__(message)
+        self.status, self.errors, self.message = status, errors, message
+
+    def response(self) -> JSONResponse:
+        return _error(self.status, self.errors, self.message)
+
+
+class _Scorer:
+    """Parse, check and score one ``POST /predict`` body: called in a worker thread, never on the event loop.
+
+    Each step costs what the request's useful part costs: a body with far too many fields is refused
+    before parsing, and validation builds at most ``MAX_ERRORS`` errors.
+    """
+
+    def __init__(self, bundle: ModelBundle, max_batch: int, rows_total: Counter):
+        self.bundle, self.max_batch, self.rows_total = bundle, max_batch, rows_total
+        meta = bundle.metadata
+        self.name, self.version = meta["name"], meta["version"]
+        self.classes = bundle.classes if bundle.has_proba else None
+        self.schema = bundle.feature_schema
+        # Every field of a valid request has a colon after its name: a body with far more colons than
+        # max_batch full records have fields is refused before parsing, which holds the GIL throughout.
+        self.max_colons = 4 * (max_batch * len(self.schema) + 1) + 16
+
+    def __call__(self, body: bytes) -> Response:
+        try:
+            records, single = self._parse(body)
+            rows = self._validate(records, single)
+            y_pred, y_proba = self._predict(rows)
+        except _Rejected as rejected:
+            return rejected.response()
+        self.rows_total.inc((self.name, self.version), len(rows))
+        return self._answer(y_pred, y_proba, single)
+
+    def _parse(self, body: bytes) -> tuple[list[Any], bool]:
+        """The body's records, and whether it held a single ``record``."""
+        if body.count(b":") > self.max_colons:
+            raise _Rejected(
+                422,
+                [{"loc": [], "msg": "far more fields than max_batch records can have", "type": "too_many_fields"}],
+                f"the body holds far more fields than {self.max_batch} records of {len(self.schema)} features: "
+                "send only the model's features",
+            )
+        try:
+            payload = json.loads(body)
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError; [[[[... nests too deep
+            raise _Rejected(
+                400,
+                [{"loc": [], "msg": f"invalid JSON: {exc}", "type": "json_invalid"}],
+                f"request body is not valid JSON: {exc}",
+            ) from None
+        if not isinstance(payload, dict) or len(payload) != 1 or not ({"records", "record"} & set(payload)):
+            raise _Rejected(
+                422,
+                [{"loc": [], "msg": "expected one key, 'records' or 'record'", "type": "body_shape"}],
+                'the body must be {"records": [{...}, ...]} or {"record": {...}}',
+            )
+        single = "record" in payload
+        records = [payload["record"]] if single else payload["records"]
+        if not isinstance(records, list) or not records:
+            raise _Rejected(
+                422, [{"loc": ["records"], "msg": "must be a non-empty list of objects", "type": "list_type"}]
+            )
+        if len(records) > self.max_batch:
+            raise _Rejected(
+                413,
+                [{"loc": ["records"], "msg": f"{len(records)} records; at most {self.max_batch}", "type": "too_long"}],
+                f"records: {len(records)} records in one request; at most {self.max_batch}, split the batch",
+            )
+        return records, single
+
+    def _validate(self, records: list[Any], single: bool) -> list[dict[str, Any]]:
+        """The records checked against the schema; errors located in the body (``record.x``, ``records[3].x``)."""
+        try:
+            return validate_records(records, self.schema, validator=self.bundle.validator)
+        except SchemaValidationError as exc:
+            if single:  # [0, field] -> [record, field]
+                errors = [{**e, "loc": ["record", *e["loc"][1:]]} for e in exc.errors]
+            else:
+                errors = [{**e, "loc": ["records", *e["loc"]]} for e in exc.errors]
+            more = " (and more: only the first ones are listed)" if exc.truncated else ""
+            raise _Rejected(422, errors, format_errors(errors) + more) from None
+
+    def _predict(self, rows: list[dict[str, Any]]) -> tuple[Any, Any]:
+        try:
+            return self.bundle.predict_records(rows)
+        except Exception as exc:  # the model itself failed: a server error, but say what happened
+            raise _Rejected(
+                500,
+                [{"loc": [], "msg": str(exc)[:500], "type": type(exc).__name__}],
+                f"the model failed on this input: {type(exc).__name__}",
+            ) from None
+
+    def _answer(self, y_pred: Any, y_proba: Any, single: bool) -> Response:
+        out: dict[str, Any] = {"name": self.name, "version": self.version}
+        if single:
+            out["prediction"] = y_pred.tolist()[0]
+            if y_proba is not None:
+                out["probabilities"], out["classes"] = y_proba[0].tolist(), self.classes
+        else:
+            out["predictions"] = y_pred.tolist()
+            if y_proba is not None:
+                out["probabilities"], out["classes"] = y_proba.tolist(), self.classes
+        return Response(json.dumps(out, allow_nan=False), media_type="application/json")
 
 
 async def _read_body(request: Request, limit: int) -> bytes | None:
@@ -143,181 +387,6 @@ def _request_schema(bundle: ModelBundle, max_batch: int) -> dict[str, Any]:
             },
         ]
     }
-
-
-def create_app(bundle: ModelBundle, *, max_batch: int = 1000, max_body_bytes: int = 8 * 2**20) -> FastAPI:
-    """A FastAPI application that serves ``bundle``.
-
-    Parameters
-    ----------
-    bundle : ModelBundle
-    max_batch : int, default=1000
-        Most records one ``POST /predict`` may carry (more: 413).
-    max_body_bytes : int, default=8 MiB
-        Largest request body accepted (more: 413, without parsing it).
-
-    Returns
-    -------
-    app : fastapi.FastAPI
-        Run it with uvicorn (``mlcourse serve BUNDLE``) or test it with ``fastapi.testclient.TestClient``.
-
-    Examples
-    --------
-    >>> from fastapi.testclient import TestClient            # doctest: +SKIP
-    >>> client = TestClient(create_app(bundle))               # doctest: +SKIP
-    >>> client.post("/predict", json={"record": {"x": 2.5}}).json()["prediction"]  # doctest: +SKIP
-    1
-    """
-    if not isinstance(bundle, ModelBundle):
-        raise TypeError(f"bundle must be a ModelBundle, got {type(bundle).__name__}")
-    for arg, value in (("max_batch", max_batch), ("max_body_bytes", max_body_bytes)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{arg} must be a positive integer, got {value!r}")
-    meta = bundle.metadata
-    name, version = meta["name"], meta["version"]
-    schema = bundle.feature_schema
-    classes = bundle.classes if bundle.has_proba else None
-
-    registry = Registry()
-    requests_total = registry.add(
-        Counter(
-            "mlcourse_requests_total",
-            "HTTP requests handled, by method, route and status code.",
-            ["method", "path", "status"],
-        )
-    )
-    latency = registry.add(
-        Histogram("mlcourse_request_duration_seconds", "Time from request to response, by route.", ["path"])
-    )
-    rows_total = registry.add(Counter("mlcourse_predictions_total", "Rows scored by the model.", ["name", "version"]))
-    info = registry.add(Gauge("mlcourse_model_info", "The model being served (always 1).", ["name", "version"]))
-    info.set((name, version), 1)
-
-    app = FastAPI(
-        title=f"{name} (version {version})",
-        version=version,
-        description=meta.get("description") or "A model served by mlcourse.",
-    )
-    app.state.bundle = bundle
-    app.state.registry = registry
-
-    @app.get("/health")
-    async def health() -> dict[str, str]:
-        """Liveness and readiness: the model is loaded and the server answers."""
-        return {"status": "ok", "name": name, "version": version}
-
-    @app.get("/metadata")
-    async def metadata() -> dict[str, Any]:
-        """The bundle's metadata: feature schema, metrics, library versions, hashes, and the bundle's digest."""
-        return {**meta, "bundle_sha256": bundle.digest}
-
-    @app.get("/metrics", response_class=PlainTextResponse)
-    async def metrics() -> Response:
-        """Request counts, latency histograms and rows scored, in Prometheus text format."""
-        return Response(registry.render(), media_type=Registry.CONTENT_TYPE)
-
-    responses = {
-        code: {"description": text, "content": {"application/json": {"schema": _ERROR_BODY}}}
-        for code, text in _REJECTIONS.items()
-    }
-
-    # Every field of a valid request has a colon after its name: a body with far more colons than
-    # max_batch full records have fields is refused before parsing, which holds the GIL throughout.
-    max_colons = 4 * (max_batch * len(schema) + 1) + 16
-
-    def score(body: bytes) -> JSONResponse | Response:
-        """Parse, check and score one request body (in a worker thread: the event loop stays free)."""
-        if body.count(b":") > max_colons:
-            return _error(
-                422,
-                [{"loc": [], "msg": "far more fields than max_batch records can have", "type": "too_many_fields"}],
-                f"the body holds far more fields than {max_batch} records of {len(schema)} features: "
-                "send only the model's features",
-            )
-        try:
-            payload = json.loads(body)
-        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError; [[[[... nests too deep
-            return _error(
-                400,
-                [{"loc": [], "msg": f"invalid JSON: {exc}", "type": "json_invalid"}],
-                f"request body is not valid JSON: {exc}",
-            )
-        if not isinstance(payload, dict) or len(payload) != 1 or not ({"records", "record"} & set(payload)):
-            return _error(
-                422,
-                [{"loc": [], "msg": "expected one key, 'records' or 'record'", "type": "body_shape"}],
-                'the body must be {"records": [{...}, ...]} or {"record": {...}}',
-            )
-        single = "record" in payload
-        records = [payload["record"]] if single else payload["records"]
-        if not isinstance(records, list) or not records:
-            return _error(
-                422, [{"loc": ["records"], "msg": "must be a non-empty list of objects", "type": "list_type"}]
-            )
-        if len(records) > max_batch:
-            return _error(
-                413,
-                [{"loc": ["records"], "msg": f"{len(records)} records; at most {max_batch}", "type": "too_long"}],
-                f"records: {len(records)} records in one request; at most {max_batch}, split the batch",
-            )
-        try:
-            rows = validate_records(records, schema, validator=bundle.validator)
-        except SchemaValidationError as exc:
-            errors = exc.errors
-            if single:  # [0, field] -> [record, field]
-                errors = [{**e, "loc": ["record", *e["loc"][1:]]} for e in errors]
-            else:
-                errors = [{**e, "loc": ["records", *e["loc"]]} for e in errors]
-            more = " (and more: only the first ones are listed)" if exc.truncated else ""
-            return _error(422, errors, format_errors(errors) + more)
-        try:
-            y_pred, y_proba = bundle.predict_with_proba(bundle._input_from_rows(rows))
-        except Exception as exc:  # the model itself failed: a server error, but say what happened
-            return _error(
-                500,
-                [{"loc": [], "msg": str(exc)[:500], "type": type(exc).__name__}],
-                f"the model failed on this input: {type(exc).__name__}",
-            )
-        rows_total.inc((name, version), len(rows))
-        out: dict[str, Any] = {"name": name, "version": version}
-        if single:
-            out["prediction"] = y_pred.tolist()[0]
-            if y_proba is not None:
-                out["probabilities"], out["classes"] = y_proba[0].tolist(), classes
-        else:
-            out["predictions"] = y_pred.tolist()
-            if y_proba is not None:
-                out["probabilities"], out["classes"] = y_proba.tolist(), classes
-        return Response(json.dumps(out, allow_nan=False), media_type="application/json")
-
-    @app.post(
-        "/predict",
-        responses=responses,
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": _request_schema(bundle, max_batch)}},
-            }
-        },
-    )
-    async def predict(request: Request) -> Response:
-        """Score one record (``{"record": {...}}``) or a batch (``{"records": [...]}``)."""
-        try:
-            body = await _read_body(request, max_body_bytes)
-        except ClientDisconnect:  # nobody is left to answer: not a server error, and one line in the log
-            _log.info("POST /predict: the client disconnected before sending the whole body")
-            return Response(status_code=CLIENT_CLOSED)
-        if body is None:
-            return _error(
-                413,
-                [{"loc": [], "msg": "body too large", "type": "too_large"}],
-                f"request body is larger than {max_body_bytes} bytes; send fewer records per request",
-            )
-        return await run_in_threadpool(score, body)
-
-    paths = {route.path for route in app.routes}
-    app.add_middleware(_MetricsMiddleware, requests_total=requests_total, latency=latency, paths=paths)
-    return app
 
 
 def app_from_env() -> FastAPI:

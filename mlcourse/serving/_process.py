@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import numbers
 import os
 import signal
 import socket
@@ -21,7 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from mlcourse.notebook import _THREAD_VARS
+from mlcourse._env import THREAD_VARS
+from mlcourse._validation import check_scalar
 
 #: How often the server checks that the process that started it is still alive (seconds).
 _PARENT_POLL = 0.5
@@ -189,59 +191,99 @@ def serve_in_background(
 
     Raises
     ------
+    FileNotFoundError
+        ``directory`` is not a bundle folder.
+    TypeError, ValueError
+        ``timeout`` is not a number (a bool is not), or not above 0.
     RuntimeError
         The server exited or did not become healthy in time; the message ends with its log.
 
     Examples
     --------
-    >>> import httpx                                                    # doctest: +SKIP
-    >>> with serve_in_background("bundle") as url:                      # doctest: +SKIP
-    ...     httpx.get(f"{url}/health").json()["status"]
-    'ok'
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import httpx
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from mlcourse.serving import ModelBundle
+    >>> X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}); y = [0, 0, 1, 1]
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = ModelBundle.from_model(LogisticRegression().fit(X, y), X, y).save(Path(folder.name) / "demo")
+    >>> with serve_in_background(path) as url:
+    ...     httpx.post(f"{url}/predict", json={"record": {"x": 2.5}}).json()["prediction"]
+    1
+    >>> folder.cleanup()
     """
     directory = Path(directory)
     if not (directory / "metadata.json").is_file():
         raise FileNotFoundError(f"{directory}: not a model bundle folder (no metadata.json)")
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    probe_host = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
+    check_scalar(timeout, "timeout", numbers.Real, min_val=0, include_boundaries="neither")
     own_log = log_path is None
-    log = Path(tempfile.mkstemp(prefix="mlcourse-serve-", suffix=".log")[1]) if own_log else Path(log_path)
-    env = {**os.environ, **dict.fromkeys(_THREAD_VARS, "1"), "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "mlcourse.cli", "serve", str(directory), "--host", host]
-    cmd += ["--max-batch", str(max_batch), "--log-level", "warning", "--exit-with-parent"]
-    if expected_sha256:
-        cmd += ["--sha256", expected_sha256]
-    for factory in factories:
-        cmd += ["--trust-factory", factory]
+    if own_log:
+        fd, name = tempfile.mkstemp(prefix="mlcourse-serve-", suffix=".log")
+        os.close(fd)  # the server appends to it by name
+        log = Path(name)
+    else:
+        log = Path(log_path)
+    cmd = _serve_command(directory, host, max_batch, expected_sha256, factories)
     proc: subprocess.Popen | None = None
     try:
-        with contextlib.ExitStack() as stack:
-            if os.name == "posix":
-                sock = stack.enter_context(_listen(host, port or 0))
-                chosen = sock.getsockname()[1]
-                cmd += ["--port", str(chosen), "--fd", str(sock.fileno())]
-                pass_fds: tuple[int, ...] = (sock.fileno(),)
-            else:  # no descriptor passing: pick a port and let the server bind it
-                chosen = port or free_port(probe_host)
-                cmd += ["--port", str(chosen)]
-                pass_fds = ()
-            with open(log, "ab") as out:
-                proc = subprocess.Popen(
-                    cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env, pass_fds=pass_fds
-                )
-        # Our copy of the socket is closed now; the server process holds the only one.
+        proc, probe_host, chosen = _start(cmd, host, port, log)
+        _wait_until_healthy(proc, probe_host, chosen, timeout, log)
         url_host = f"[{probe_host}]" if ":" in probe_host else probe_host
-        deadline = time.monotonic() + timeout
-        while not _healthy(probe_host, chosen):
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited with code {proc.returncode}; its log:\n{_tail(log)}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not answer /health within {timeout} s; its log:\n{_tail(log)}")
-            time.sleep(0.05)
         yield f"http://{url_host}:{chosen}"
     finally:
         if proc is not None:
             _stop(proc)
         if own_log:
             log.unlink(missing_ok=True)
+
+
+def _serve_command(
+    directory: Path, host: str, max_batch: int, expected_sha256: str | None, factories: tuple[str, ...] | list[str]
+) -> list[str]:
+    """The ``mlcourse serve`` command line, without the port (chosen when the server starts)."""
+    cmd = [sys.executable, "-m", "mlcourse.cli", "serve", str(directory), "--host", host]
+    cmd += ["--max-batch", str(max_batch), "--log-level", "warning", "--exit-with-parent"]
+    if expected_sha256:
+        cmd += ["--sha256", expected_sha256]
+    for factory in factories:
+        cmd += ["--trust-factory", factory]
+    return cmd
+
+
+def _start(cmd: list[str], host: str, port: int | None, log: Path) -> tuple[subprocess.Popen, str, int]:
+    """Start the server process, its output appended to ``log``; return it, the host to probe and the port.
+
+    On POSIX the socket is bound here and handed over, so the port is ours from the start: no other
+    process can take it between choosing and binding, and ``/health`` can only be answered by our server.
+    """
+    probe_host = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
+    env = {**os.environ, **dict.fromkeys(THREAD_VARS, "1"), "PYTHONUNBUFFERED": "1"}
+    with contextlib.ExitStack() as stack:
+        if os.name == "posix":
+            sock = stack.enter_context(_listen(host, port or 0))
+            chosen = sock.getsockname()[1]
+            cmd = [*cmd, "--port", str(chosen), "--fd", str(sock.fileno())]
+            pass_fds: tuple[int, ...] = (sock.fileno(),)
+        else:  # no descriptor passing: pick a port and let the server bind it
+            chosen = port or free_port(probe_host)
+            cmd = [*cmd, "--port", str(chosen)]
+            pass_fds = ()
+        with open(log, "ab") as out:
+            proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env, pass_fds=pass_fds
+            )
+    # Our copy of the socket is closed now; the server process holds the only one.
+    return proc, probe_host, chosen
+
+
+def _wait_until_healthy(proc: subprocess.Popen, host: str, port: int, timeout: float, log: Path) -> None:
+    """Return once ``GET /health`` answers 200; raise ``RuntimeError`` with the log if the server exits or is late."""
+    deadline = time.monotonic() + timeout
+    while not _healthy(host, port):
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with code {proc.returncode}; its log:\n{_tail(log)}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server did not answer /health within {timeout} s; its log:\n{_tail(log)}")
+        time.sleep(0.05)

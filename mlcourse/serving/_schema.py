@@ -23,9 +23,13 @@ no unknown fields, and every error names its field.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Annotated, Any, Literal, Optional
 
 import numpy as np
+
+from mlcourse._validation import check_scalar
+from mlcourse.serving._errors import SchemaValidationError
 
 KINDS = ("float", "int", "bool", "category")
 
@@ -34,39 +38,6 @@ MAX_CATEGORIES = 1000
 #: Most errors one validation reports: enough to fix a request, few enough that a hostile one
 #: (a record with 700,000 unknown fields) cannot make the server build them all.
 MAX_ERRORS = 50
-
-
-class SchemaValidationError(ValueError):
-    """Records that do not match a feature schema.
-
-    Attributes
-    ----------
-    errors : list of dict
-        One ``{"loc": [...], "msg": str, "type": str}`` per problem (at most :data:`MAX_ERRORS`);
-        ``loc`` ends with the field name.
-    truncated : bool
-        True when there were more problems than ``errors`` holds.
-    """
-
-    def __init__(self, errors: list[dict[str, Any]], truncated: bool = False):
-        self.errors = errors
-        self.truncated = truncated
-        super().__init__(format_errors(errors) + ("; and more" if truncated and len(errors) <= 5 else ""))
-
-
-def format_errors(errors: list[dict[str, Any]], limit: int = 5) -> str:
-    """One line naming each field that failed, e.g. ``records[0].mean radius: Field required``."""
-    parts = [f"{_loc_text(e['loc'])}: {e['msg']}" for e in errors[:limit]]
-    if len(errors) > limit:
-        parts.append(f"and {len(errors) - limit} more")
-    return "; ".join(parts) if parts else "invalid request"
-
-
-def _loc_text(loc: list | tuple) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "body"
 
 
 def _number(x: Any) -> float | int:
@@ -145,6 +116,13 @@ def infer_schema(X: Any, *, range_margin: float | None = 1.0) -> list[dict[str, 
     schema : list of dict
         One entry per feature, in column order (see the module docstring).
 
+    Raises
+    ------
+    TypeError
+        ``range_margin`` is not a number (a bool is not), or a column's dtype has no schema kind.
+    ValueError
+        ``range_margin`` is negative, or ``X`` is empty, not 2-D, has duplicate names or non-finite values.
+
     Examples
     --------
     >>> import pandas as pd
@@ -156,10 +134,8 @@ def infer_schema(X: Any, *, range_margin: float | None = 1.0) -> list[dict[str, 
     """
     import pandas as pd
 
-    if range_margin is not None and (
-        isinstance(range_margin, bool) or not isinstance(range_margin, (int, float)) or not range_margin >= 0
-    ):
-        raise ValueError(f"range_margin must be a non-negative number or None, got {range_margin!r}")
+    if range_margin is not None:
+        check_scalar(range_margin, "range_margin", numbers.Real, min_val=0)
     if not isinstance(X, pd.DataFrame):
         arr = np.asarray(X)
         if arr.ndim != 2:
@@ -319,7 +295,7 @@ def validate_records(
     >>> validate_records([{"age": "thirty"}], schema)
     Traceback (most recent call last):
     ...
-    mlcourse.serving._schema.SchemaValidationError: [0].age: Input should be a valid number
+    mlcourse.serving.SchemaValidationError: [0].age: Input should be a valid number
     """
     from pydantic import ValidationError
 

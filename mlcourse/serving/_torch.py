@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import importlib
 import io
+import numbers
 import pickle
 from typing import Any
 
 import numpy as np
+
+from mlcourse._validation import check_scalar
+from mlcourse.serving._errors import BundleIntegrityError
 
 OUTPUTS = ("binary", "multiclass", "regression")
 #: The factory every loader trusts; others must be named by the caller of ``ModelBundle.load``.
@@ -47,6 +51,13 @@ def tabular_mlp(n_features: int, hidden_sizes: list[int] | tuple[int, ...] = (16
     model : torch.nn.Module
         Its ``factory_kwargs`` attribute holds the arguments, for :meth:`ModelBundle.from_model`.
 
+    Raises
+    ------
+    TypeError
+        A size is not an integer (a bool is not).
+    ValueError
+        A size is below 1.
+
     Examples
     --------
     >>> model = tabular_mlp(3, hidden_sizes=[4])
@@ -54,12 +65,12 @@ def tabular_mlp(n_features: int, hidden_sizes: list[int] | tuple[int, ...] = (16
     {'n_features': 3, 'hidden_sizes': [4], 'n_outputs': 1}
     """
     torch = _torch()
-    for name, value in (("n_features", n_features), ("n_outputs", n_outputs)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    hidden = [int(h) for h in hidden_sizes]
-    if any(h < 1 for h in hidden):
-        raise ValueError(f"hidden_sizes must be positive integers, got {hidden_sizes!r}")
+    check_scalar(n_features, "n_features", numbers.Integral, min_val=1)
+    check_scalar(n_outputs, "n_outputs", numbers.Integral, min_val=1)
+    for i, h in enumerate(hidden_sizes):
+        check_scalar(h, f"hidden_sizes[{i}]", numbers.Integral, min_val=1)
+    # numpy integers pass the checks; factory_kwargs must hold plain ints, to be written as JSON
+    n_features, n_outputs, hidden = int(n_features), int(n_outputs), [int(h) for h in hidden_sizes]
 
     class TabularMLP(torch.nn.Module):
         def __init__(self) -> None:
@@ -135,8 +146,6 @@ def load_state(data: bytes, factory: str, factory_kwargs: dict[str, Any]) -> Any
     try:
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        from mlcourse.serving._bundle import BundleIntegrityError
-
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise BundleIntegrityError(
             f"the weights file holds more than tensors; torch refused it: {first_line}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
+from mlcourse._validation import is_number
 from mlcourse.tracking._run import Run
 
 _AGGS = ("last", "min", "max")
@@ -84,12 +85,18 @@ def compare(
     columns = ["run_id", "run_name", "status", "seed", "start_time", "end_time"]
     columns += [f"params.{k}" for k in param_names] + [f"metrics.{k}" for k in metric_names]
     columns += [f"tags.{k}" for k in all_tags] if tags else []
-    df = pd.DataFrame(table, columns=columns)
+    return _typed(pd.DataFrame(table, columns=columns), param_names, metric_names)
+
+
+def _typed(df, param_names: list[str], metric_names: list[str]):
+    """``df`` with its times as UTC timestamps, its all-number params as numbers and its metrics as floats."""
+    import pandas as pd
+
     for col in ("start_time", "end_time"):
         df[col] = pd.to_datetime(df[col], unit="ms", utc=True)
     for name in param_names:
         col = df[f"params.{name}"]
-        if col.notna().all() and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in col):
+        if col.notna().all() and all(is_number(v) for v in col):
             df[f"params.{name}"] = pd.to_numeric(col)  # numbers as a numeric column, for sorting and plots
     # Metric values are floats, so pandas has made most columns float already; cast only the others
     # (e.g. no runs): an astype per column costs seconds when there are thousands of metrics.

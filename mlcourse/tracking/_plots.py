@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from mlcourse.plotting import _axes
+from mlcourse._plots import axes
 from mlcourse.tracking._compare import _as_runs, compare
 from mlcourse.tracking._files import check_name
 from mlcourse.tracking._run import Run
@@ -30,7 +30,7 @@ def plot_metric(runs: Iterable[Run], key: str, ax=None, *, log: bool = False, xl
     ax : matplotlib Axes
     """
     check_name("metric", key)
-    ax = _axes(ax)
+    ax = axes(ax)
     drawn = 0
     for run in _as_runs(runs):
         history = sorted(run.metric_history(key), key=lambda m: (m.step, m.timestamp))
@@ -78,7 +78,7 @@ def plot_compare(
     ax : matplotlib Axes
     """
     table = compare(runs, metrics=[check_name("metric", metric)], agg=agg)
-    ax = _axes(ax)
+    ax = axes(ax)
     column = f"metrics.{metric}"
     if x is None:
         if hue is not None:

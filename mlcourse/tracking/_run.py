@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from mlcourse._validation import is_number
 from mlcourse.fingerprint import data_hash
 from mlcourse.tracking._files import (
     append_records,
@@ -81,13 +82,13 @@ def _json_value(kind: str, key: str, value: Any) -> Any:
 
 def _metric_value(key: str, value: Any) -> float:
     # Like MLflow: a bool is not a measurement, and silently logging True as 1.0 hides bugs.
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+    if not is_number(value):
         raise TypeError(f"metric {key!r} must be a real number, got {type(value).__name__}")
     return float(value)
 
 
 def _int_arg(name: str, value: Any) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral) or value < 0:
+    if not (is_number(value) and isinstance(value, Integral)) or value < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     return int(value)
 

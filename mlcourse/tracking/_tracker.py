@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import platform
 import uuid
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
+from mlcourse._validation import is_number
 from mlcourse.fingerprint import DEFAULT_LIBRARIES, git_state, library_versions
 from mlcourse.tracking._files import write_json_atomic
 from mlcourse.tracking._run import META, TEMP, Run, now_ms
@@ -93,7 +95,7 @@ class Tracker:
         """
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a str or None, got {type(name).__name__}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        if seed is not None and (not (is_number(seed) and isinstance(seed, Integral)) or seed < 0):
             raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
         if tags is not None and not isinstance(tags, dict):
             raise TypeError(f"tags must be a dict or None, got {type(tags).__name__}")
@@ -105,7 +107,7 @@ class Tracker:
             "status": "RUNNING",
             "start_time": now_ms(),
             "end_time": None,
-            "seed": seed,
+            "seed": None if seed is None else int(seed),  # a numpy integer is not JSON
             "git": git,
             "library_versions": library_versions(self.libraries),
             "python": platform.python_version(),

@@ -11,8 +11,9 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from mlcourse.nn.layers import Linear, Sequential
-from mlcourse.nn.losses import Loss
+from mlcourse._validation import check_param
+from mlcourse.nn._layers import Linear, Sequential
+from mlcourse.nn._losses import Loss
 
 
 def batches(X, y, batch_size, *, shuffle=False, rng=None):
@@ -46,8 +47,7 @@ def batches(X, y, batch_size, *, shuffle=False, rng=None):
         raise ValueError(f"X and y must have the same number of rows, got {len(X)} and {len(y)}")
     if batch_size is None:
         batch_size = max(len(X), 1)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, Integral) or batch_size < 1:
-        raise ValueError(f"batch_size must be None (one batch) or a positive integer, got {batch_size!r}")
+    check_param(batch_size, "batch_size", Integral, min_val=1)
     if shuffle:
         # One gather per epoch, then contiguous slices: cheaper than gathering rows for every batch.
         order = np.random.default_rng(rng).permutation(len(X))
@@ -106,8 +106,7 @@ def train_epoch(net, loss_fn, optimizer, state, batches, *, epoch=0, alpha=0.0):
         raise TypeError(f"net must be an mlcourse.nn.Sequential, got {type(net).__name__}")
     if not isinstance(loss_fn, Loss):
         raise TypeError(f"loss_fn must be an mlcourse.nn loss (e.g. CrossEntropyLoss()), got {type(loss_fn).__name__}")
-    if isinstance(alpha, bool) or not isinstance(alpha, Real) or not alpha >= 0:
-        raise ValueError(f"alpha must be a non-negative number, got {alpha!r}")
+    check_param(alpha, "alpha", Real, min_val=0)
     net.train()
     w, dw = net.w, net.dw
     decayed = _weights(net) if alpha > 0 else []

@@ -22,7 +22,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from mlcourse.nn.init import INITIALIZERS
+from mlcourse._validation import check_param
+from mlcourse.nn._init import INITIALIZERS
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -130,8 +131,8 @@ class Linear(Module):
     bias : bool, default=True
         Learn an additive bias ``b``.
     init : {"he", "he_uniform", "xavier", "xavier_normal"}, default="he"
-        How ``W`` is drawn (:mod:`mlcourse.nn.init`): ``"he"`` suits ReLU networks, ``"xavier"``
-        tanh and sigmoid ones. ``b`` starts at zero.
+        How ``W`` is drawn (:func:`mlcourse.nn.he_normal` and its siblings): ``"he"`` suits ReLU
+        networks, ``"xavier"`` tanh and sigmoid ones. ``b`` starts at zero.
     rng : int, numpy.random.Generator or None
         Seed or generator for ``W``.
     dtype : {numpy.float64, numpy.float32}, default=numpy.float64
@@ -157,9 +158,8 @@ class Linear(Module):
     _cache_names = ("_X",)
 
     def __init__(self, in_features, out_features, *, bias=True, init="he", rng=None, dtype=np.float64):
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        check_param(in_features, "in_features", Integral, min_val=1)
+        check_param(out_features, "out_features", Integral, min_val=1)
         if init not in INITIALIZERS:
             raise ValueError(f"init must be one of {sorted(INITIALIZERS)}, got {init!r}")
         dtype = _check_dtype(dtype)
@@ -295,9 +295,7 @@ class Dropout(Module):
     _cache_names = ("_mask",)
 
     def __init__(self, p=0.5, *, rng=None):
-        if isinstance(p, bool) or not isinstance(p, Real) or not 0 <= p < 1:
-            raise ValueError(f"p must be a probability in [0, 1), got {p!r}")
-        self.p = float(p)
+        self.p = float(check_param(p, "p", Real, min_val=0, max_val=1, include_boundaries="left"))
         self.rng = np.random.default_rng(rng)
         self._mask = None
 
@@ -485,8 +483,7 @@ def make_mlp(sizes, *, activation="relu", dropout=0.0, rng=None, dtype=np.float6
         raise ValueError(f"sizes must list at least the input and output widths, got {sizes!r}")
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    if isinstance(dropout, bool) or not isinstance(dropout, Real) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
+    check_param(dropout, "dropout", Real, min_val=0, max_val=1, include_boundaries="left")
     rng = np.random.default_rng(rng)
     init = "he" if activation == "relu" else "xavier"
     layers = []

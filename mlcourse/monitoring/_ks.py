@@ -121,7 +121,16 @@ def ks_2samp(data1, data2, alternative: str = "two-sided", method: str = "auto")
         d, location, sign = float(d_minus), pooled[i_min], -1
     else:
         d, location, sign = float(d_plus), pooled[i_max], 1
+    d, pvalue = _pvalue(n1, n2, d, alternative, method)
+    return KSResult(d, float(pvalue), location.item(), sign)
 
+
+def _pvalue(n1: int, n2: int, d: float, alternative: str, method: str) -> tuple[float, float]:
+    """``(d, p-value)`` by ``method``, falling back to the asymptotic one (with a warning) where exact is out of reach.
+
+    The exact method also snaps ``d`` to its lattice value; ``stacklevel=3`` points warnings at the caller of
+    :func:`ks_2samp`.
+    """
     g = math.gcd(n1, n2)
     if method == "auto":
         method = "exact" if max(n1, n2) <= _MAX_AUTO_N else "asymp"
@@ -129,7 +138,7 @@ def ks_2samp(data1, data2, alternative: str = "two-sided", method: str = "auto")
         warnings.warn(
             f"an exact p-value is out of reach for sample sizes {n1} and {n2}; using the asymptotic one",
             RuntimeWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
         method = "asymp"
     pvalue = math.nan
@@ -140,13 +149,12 @@ def ks_2samp(data1, data2, alternative: str = "two-sided", method: str = "auto")
                 "the exact p-value would overflow (the one-sided path count exceeds 1e308); "
                 "using the asymptotic one, as SciPy does",
                 RuntimeWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
             method = "asymp"
     if method == "asymp":
         pvalue = _asymptotic(n1, n2, d, alternative)
-    pvalue = pvalue if math.isnan(pvalue) else min(max(pvalue, 0.0), 1.0)  # NaN stays NaN, as np.clip keeps it
-    return KSResult(d, float(pvalue), location.item(), sign)
+    return d, (pvalue if math.isnan(pvalue) else min(max(pvalue, 0.0), 1.0))  # NaN stays NaN, as np.clip keeps it
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 They follow scikit-learn's rules (hyper-parameters only in ``__init__``, learned attributes end in
 ``_``), so they work with ``clone``, ``Pipeline`` and ``GridSearchCV`` and pass ``check_estimator``.
-Training is :func:`mlcourse.nn.train_epoch` with an optimiser from :mod:`mlcourse.optim`;
-scikit-learn only validates the input. The twins are ``sklearn.neural_network.MLPClassifier`` and
-``MLPRegressor`` (same idea, different defaults and optimiser code).
+Training is :func:`mlcourse.nn.train_epoch` with an optimiser from :mod:`mlcourse.optim`, and the
+early-stopping split is :func:`mlcourse.model_selection.train_test_split`; scikit-learn only supplies
+the plumbing (base classes, input validation, target checks). The twins are
+``sklearn.neural_network.MLPClassifier`` and ``MLPRegressor`` (same idea, different defaults and
+optimiser code).
 """
 
 from __future__ import annotations
@@ -14,28 +16,34 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+
+# scikit-learn is plumbing here, not the lesson: estimator base classes, fitted-state and target checks.
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from mlcourse import optim
-from mlcourse.linear import _validate
-from mlcourse.nn.layers import ACTIVATIONS, make_mlp
-from mlcourse.nn.losses import CrossEntropyLoss, MSELoss
-from mlcourse.nn.training import batches, train_epoch
+from mlcourse._validation import check_param, validate_numeric_data
+from mlcourse.model_selection import train_test_split
+from mlcourse.nn._layers import ACTIVATIONS, make_mlp
+from mlcourse.nn._losses import CrossEntropyLoss, MSELoss
+from mlcourse.nn._training import batches, train_epoch
 
 _OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam")
-
-
-def _is_int(value, low):
-    return not isinstance(value, bool) and isinstance(value, Integral) and value >= low
 
 
 def _softmax(Z):
     E = np.exp(Z - Z.max(axis=1, keepdims=True))
     return E / E.sum(axis=1, keepdims=True)
+
+
+def _check_finite(loss, epoch, lr):
+    if not math.isfinite(loss):
+        raise optim.DivergenceError(
+            f"the training loss became {loss} in epoch {epoch}: training diverged. "
+            f"Use a smaller learning rate than lr={lr:g}, or standardise the features."
+        )
 
 
 class _BaseMLP(BaseEstimator):
@@ -74,47 +82,37 @@ class _BaseMLP(BaseEstimator):
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
-        sizes = [sizes] if isinstance(sizes, Integral) and not isinstance(sizes, bool) else sizes
+        if isinstance(sizes, Integral):  # one hidden layer, its width given alone
+            sizes = [sizes]
         try:
             sizes = list(sizes)
         except TypeError:
-            sizes = None
-        if sizes is None or not all(_is_int(s, 1) for s in sizes):
             raise ValueError(
                 f"hidden_layer_sizes must be a sequence of positive integers, got {self.hidden_layer_sizes!r}"
-            )
-        return [int(s) for s in sizes]
+            ) from None
+        return [int(check_param(s, f"hidden_layer_sizes[{i}]", Integral, min_val=1)) for i, s in enumerate(sizes)]
 
     def _check_params(self):
         hidden = self._hidden_sizes()
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
-        if isinstance(self.dropout, bool) or not isinstance(self.dropout, Real) or not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be a probability in [0, 1), got {self.dropout!r}")
-        if isinstance(self.alpha, bool) or not (isinstance(self.alpha, Real) and math.isfinite(self.alpha)):
-            raise ValueError(f"alpha must be a non-negative number, got {self.alpha!r}")
-        if self.alpha < 0:
-            raise ValueError(f"alpha must be a non-negative number, got {self.alpha!r}")
+        check_param(self.dropout, "dropout", Real, min_val=0, max_val=1, include_boundaries="left")
+        check_param(self.alpha, "alpha", Real, min_val=0, max_val=math.inf, include_boundaries="left")
         if self.optimizer not in _OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {_OPTIMIZERS}, got {self.optimizer!r}")
-        if self.batch_size is not None and not _is_int(self.batch_size, 1):
-            raise ValueError(f"batch_size must be None (full batch) or a positive integer, got {self.batch_size!r}")
-        if not _is_int(self.max_epochs, 1):
-            raise ValueError(f"max_epochs must be a positive integer, got {self.max_epochs!r}")
-        if isinstance(self.tol, bool) or not (isinstance(self.tol, Real) and self.tol >= 0):
-            raise ValueError(f"tol must be a non-negative number, got {self.tol!r}")
-        if not _is_int(self.n_iter_no_change, 1):
-            raise ValueError(f"n_iter_no_change must be a positive integer, got {self.n_iter_no_change!r}")
-        frac = self.validation_fraction
-        if isinstance(frac, bool) or not isinstance(frac, Real) or not 0 < frac < 1:
-            raise ValueError(f"validation_fraction must be a number in (0, 1), got {frac!r}")
+        if self.batch_size is not None:  # None is full batch
+            check_param(self.batch_size, "batch_size", Integral, min_val=1)
+        check_param(self.max_epochs, "max_epochs", Integral, min_val=1)
+        check_param(self.tol, "tol", Real, min_val=0)
+        check_param(self.n_iter_no_change, "n_iter_no_change", Integral, min_val=1)
+        check_param(
+            self.validation_fraction, "validation_fraction", Real, min_val=0, max_val=1, include_boundaries="neither"
+        )
         return hidden
 
     def _make_optimizer(self):
         """The optimiser named by ``self.optimizer`` (momentum methods use ``momentum=0.9``)."""
-        lr = self.lr
-        if isinstance(lr, bool) or not (isinstance(lr, Real) and math.isfinite(lr) and lr > 0):
-            raise ValueError(f"lr must be a positive number, got {lr!r}")
+        lr = check_param(self.lr, "lr", Real, min_val=0, max_val=math.inf, include_boundaries="neither")
         if self.optimizer == "gd":
             return optim.Optimizer(lr)
         if self.optimizer in ("momentum", "nesterov"):
@@ -131,51 +129,9 @@ class _BaseMLP(BaseEstimator):
         if isinstance(seed, np.random.RandomState):  # scikit-learn's older RNG type: draw a seed from it
             seed = int(seed.randint(2**31))
         rng = np.random.default_rng(seed)
-        X_train, y_train, X_val, y_val = X, target, None, None
-        if self.early_stopping:
-            try:
-                X_train, X_val, y_train, y_val = train_test_split(
-                    X,
-                    target,
-                    test_size=self.validation_fraction,
-                    stratify=stratify,
-                    random_state=int(rng.integers(2**31)),
-                )
-            except ValueError as err:
-                raise ValueError(
-                    f"early_stopping: cannot set validation_fraction={self.validation_fraction} of "
-                    f"{len(X)} rows aside for validation ({err})"
-                ) from err
+        X_train, y_train, X_val, y_val = self._hold_out(X, target, stratify, rng)
         net = make_mlp([X.shape[1], *hidden, n_outputs], activation=self.activation, dropout=self.dropout, rng=rng)
-        state = opt.init(net.w)
-        loss_curve, val_curve = [], []
-        best, best_epoch, best_w, stale, stopped = math.inf, 0, None, 0, False
-        for epoch in range(1, int(self.max_epochs) + 1):
-            train_batches = batches(X_train, y_train, self.batch_size, shuffle=True, rng=rng)
-            loss, state = train_epoch(net, loss_fn, opt, state, train_batches, epoch=epoch - 1, alpha=self.alpha)
-            if not math.isfinite(loss):
-                raise optim.DivergenceError(
-                    f"the training loss became {loss} in epoch {epoch}: training diverged. "
-                    f"Use a smaller learning rate than lr={self.lr:g}, or standardise the features."
-                )
-            loss_curve.append(loss)
-            monitored = loss
-            if X_val is not None:
-                monitored = loss_fn(net.eval().forward(X_val), y_val)
-                val_curve.append(monitored)
-            # scikit-learn's rule: stop after n_iter_no_change epochs that did not beat the best by tol.
-            stale = stale + 1 if monitored > best - self.tol else 0
-            if monitored < best:
-                best, best_epoch = monitored, epoch
-                if X_val is not None:
-                    best_w = net.w.copy()
-            if stale >= self.n_iter_no_change:
-                stopped = True
-                break
-        if best_w is not None:  # early stopping keeps the weights of the best validation epoch
-            net.w[...] = best_w
-        else:
-            best_epoch = epoch
+        loss_curve, val_curve, best_epoch, stopped = self._train(net, loss_fn, opt, X_train, y_train, X_val, y_val, rng)
         if not stopped:
             warnings.warn(
                 f"{type(self).__name__} was still improving after max_epochs={self.max_epochs} "
@@ -188,16 +144,69 @@ class _BaseMLP(BaseEstimator):
         self.loss_curve_ = np.array(loss_curve)
         self.validation_loss_curve_ = np.array(val_curve) if X_val is not None else None
         self.best_epoch_ = best_epoch
-        self.n_iter_ = epoch
+        self.n_iter_ = len(loss_curve)
         return self
+
+    def _hold_out(self, X, target, stratify, rng):
+        """``X_train, y_train, X_val, y_val``: the rows ``early_stopping`` sets aside (``None`` without it)."""
+        if not self.early_stopping:
+            return X, target, None, None
+        try:
+            X_train, X_val, y_train, y_val = train_test_split(
+                X,
+                target,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+                random_state=int(rng.integers(2**31)),
+            )
+        except ValueError as err:
+            raise ValueError(
+                f"early_stopping: cannot set validation_fraction={self.validation_fraction} of "
+                f"{len(X)} rows aside for validation ({err})"
+            ) from err
+        return X_train, y_train, X_val, y_val
+
+    def _train(self, net, loss_fn, opt, X_train, y_train, X_val, y_val, rng):
+        """Epochs until the stopping rule or ``max_epochs``; ``net`` keeps the best validation epoch's weights.
+
+        Returns the training and validation loss curves, the epoch whose weights ``net`` holds, and
+        whether the stopping rule (not ``max_epochs``) ended the run.
+        """
+        state = opt.init(net.w)
+        loss_curve, val_curve = [], []
+        best, best_epoch, best_w, stale = math.inf, 0, None, 0
+        for epoch in range(1, int(self.max_epochs) + 1):
+            train_batches = batches(X_train, y_train, self.batch_size, shuffle=True, rng=rng)
+            loss, state = train_epoch(net, loss_fn, opt, state, train_batches, epoch=epoch - 1, alpha=self.alpha)
+            _check_finite(loss, epoch, self.lr)
+            loss_curve.append(loss)
+            monitored = loss
+            if X_val is not None:
+                monitored = loss_fn(net.eval().forward(X_val), y_val)
+                val_curve.append(monitored)
+            # scikit-learn's rule: stop after n_iter_no_change epochs that did not beat the best by tol.
+            stale = stale + 1 if monitored > best - self.tol else 0
+            if monitored < best:
+                best, best_epoch = monitored, epoch
+                if X_val is not None:
+                    best_w = net.w.copy()
+            if stale >= self.n_iter_no_change:
+                break
+        if best_w is not None:  # early stopping keeps the weights of the best validation epoch
+            net.w[...] = best_w
+        else:
+            best_epoch = len(loss_curve)
+        return loss_curve, val_curve, best_epoch, stale >= self.n_iter_no_change
 
     def _forward(self, X):
         check_is_fitted(self)
-        X = _validate(self, X, reset=False)
+        X = validate_numeric_data(self, X, reset=False)
         return self.net_.eval().forward(X)
 
 
-_PARAMETERS_DOC = """
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """A multi-layer perceptron classifier: softmax output, cross-entropy loss, numpy backprop.
+
     Parameters
     ----------
     hidden_layer_sizes : sequence of int, default=(100,)
@@ -228,9 +237,10 @@ _PARAMETERS_DOC = """
         Share of the rows held out by ``early_stopping``.
     random_state : int, numpy.random.Generator, numpy.random.RandomState or None, default=None
         Seeds the weights, the dropout masks, the shuffling and the validation split.
-"""
 
-_ATTRIBUTES_DOC = """
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
     net_ : mlcourse.nn.Sequential
         The trained network (in evaluation mode).
     loss_curve_ : ndarray of shape (n_iter_,)
@@ -244,21 +254,7 @@ _ATTRIBUTES_DOC = """
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` has string column names (a DataFrame).
-"""
 
-
-class MLPClassifier(ClassifierMixin, _BaseMLP):
-    __doc__ = (
-        """A multi-layer perceptron classifier: softmax output, cross-entropy loss, numpy backprop.
-"""
-        + _PARAMETERS_DOC
-        + """
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-"""
-        + _ATTRIBUTES_DOC
-        + """
     Notes
     -----
     Even two classes get two outputs and a softmax (which is a sigmoid in disguise). Standardise
@@ -273,7 +269,6 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     >>> model.predict([[0.0, 1.0], [1.0, 1.0]])
     array([1, 0])
     """
-    )
 
     def fit(self, X, y):
         """Train the network on ``X`` and class labels ``y``.
@@ -289,7 +284,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self
         """
         self._check_params()
-        X, y = _validate(self, X, y, reset=True)
+        X, y = validate_numeric_data(self, X, y, reset=True)
         check_classification_targets(y)
         self.classes_, y_index = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
@@ -327,18 +322,57 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
-    __doc__ = (
-        """A multi-layer perceptron regressor: linear output, mean-squared-error loss, numpy backprop.
-"""
-        + _PARAMETERS_DOC
-        + """
+    """A multi-layer perceptron regressor: linear output, mean-squared-error loss, numpy backprop.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : sequence of int, default=(100,)
+        Width of each hidden layer; ``()`` gives no hidden layer (a linear model).
+    activation : {"relu", "tanh", "sigmoid"}, default="relu"
+        Non-linearity of the hidden layers (He initialisation for ReLU, Xavier for the others).
+    dropout : float, default=0.0
+        Dropout probability after every hidden layer, during training only.
+    alpha : float, default=0.0
+        L2 penalty ``alpha / 2 * sum(W**2)`` on the weights (not the biases), added to the mean loss.
+    optimizer : {"gd", "momentum", "nesterov", "rmsprop", "adam"}, default="adam"
+        Update rule from :mod:`mlcourse.optim`; momentum methods use ``momentum=0.9``.
+    lr : float, default=0.001
+        Learning rate.
+    batch_size : int or None, default=32
+        Rows per step; ``None`` is full batch. Rows are reshuffled every epoch.
+    max_epochs : int, default=200
+        Passes over the training data before giving up (with a ``ConvergenceWarning``).
+    tol : float, default=1e-4
+        An epoch counts as an improvement if the monitored loss beats the best so far by ``tol``.
+    n_iter_no_change : int, default=10
+        Stop after this many epochs without improvement. The monitored loss is the training loss,
+        or the validation loss with ``early_stopping``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows (stratified for a classifier), monitor the
+        loss on them, and keep the weights of the epoch where it was lowest.
+    validation_fraction : float, default=0.1
+        Share of the rows held out by ``early_stopping``.
+    random_state : int, numpy.random.Generator, numpy.random.RandomState or None, default=None
+        Seeds the weights, the dropout masks, the shuffling and the validation split.
+
     Attributes
     ----------
     n_outputs_ : int
         Number of targets (columns of ``y``).
-"""
-        + _ATTRIBUTES_DOC
-        + """
+    net_ : mlcourse.nn.Sequential
+        The trained network (in evaluation mode).
+    loss_curve_ : ndarray of shape (n_iter_,)
+        Mean training loss of each epoch (penalty included).
+    validation_loss_curve_ : ndarray of shape (n_iter_,) or None
+        Loss on the held-out rows after each epoch, with ``early_stopping``; else None.
+    best_epoch_ : int
+        The epoch whose weights ``net_`` holds (the last one without ``early_stopping``).
+    n_iter_ : int
+        Epochs run.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string column names (a DataFrame).
+
     Notes
     -----
     Standardise ``X`` and, unless its values are already of order 1, ``y`` too (for example with
@@ -354,7 +388,6 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     >>> round(model.score(X, y), 2)
     1.0
     """
-    )
 
     def fit(self, X, y):
         """Train the network on ``X`` and targets ``y``.
@@ -369,7 +402,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self
         """
         self._check_params()
-        X, y = _validate(self, X, y, reset=True, y_numeric=True, multi_output=True)
+        X, y = validate_numeric_data(self, X, y, reset=True, y_numeric=True, multi_output=True)
         Y = y.reshape(len(y), -1).astype(np.float64, copy=False)
         self.n_outputs_ = Y.shape[1]
         return self._fit(X, Y, self.n_outputs_, MSELoss())

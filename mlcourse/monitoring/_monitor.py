@@ -1,9 +1,9 @@
 """Watch a deployed model month by month: drift, performance once labels arrive, and when to retrain.
 
-Each month :meth:`Monitor.observe` takes a :class:`~mlcourse.monitoring.simulate.Batch` and
+Each month :meth:`Monitor.observe` takes a :class:`~mlcourse.monitoring.Batch` and
 
 1. scores it with the current model (predictions are made now; labels come later);
-2. compares its inputs with the reference data in a :class:`~mlcourse.monitoring.report.DriftReport`;
+2. compares its inputs with the reference data in a :class:`~mlcourse.monitoring.DriftReport`;
 3. scores every earlier batch whose labels have just arrived, with the predictions made back then;
 4. asks the :class:`RetrainPolicy` whether to retrain, and logs the decision with its reason.
 
@@ -25,7 +25,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from mlcourse.monitoring.report import DriftReport
+from mlcourse._validation import is_number
+from mlcourse.monitoring._checks import check_int, check_share
+from mlcourse.monitoring._report import DriftReport
 
 
 class Retraining(NamedTuple):
@@ -65,22 +67,11 @@ class RetrainPolicy:
     every_n_months: int | None = None
 
     def __post_init__(self):
-        if self.on_drift is not None and (
-            isinstance(self.on_drift, bool) or not isinstance(self.on_drift, (int, float)) or not 0 < self.on_drift <= 1
-        ):
-            raise ValueError(f"on_drift must be None or a share in (0, 1], got {self.on_drift!r}")
-        if self.on_performance_drop is not None and (
-            isinstance(self.on_performance_drop, bool)
-            or not isinstance(self.on_performance_drop, (int, float))
-            or not self.on_performance_drop >= 0
-        ):
-            raise ValueError(f"on_performance_drop must be None or a number >= 0, got {self.on_performance_drop!r}")
-        if self.every_n_months is not None and (
-            isinstance(self.every_n_months, bool)
-            or not isinstance(self.every_n_months, (int, np.integer))
-            or self.every_n_months < 1
-        ):
-            raise ValueError(f"every_n_months must be None or an integer >= 1, got {self.every_n_months!r}")
+        check_share(self.on_drift, "on_drift", allow_none=True, noun="a share")
+        drop = self.on_performance_drop
+        if drop is not None and (not is_number(drop) or not drop >= 0):
+            raise ValueError(f"on_performance_drop must be None or a number >= 0, got {drop!r}")
+        check_int(self.every_n_months, "every_n_months", 1, allow_none=True)
 
     def reasons(self, *, drift_share: float, score: float, baseline: float, months_in_service: int) -> list[str]:
         """The triggers that fire this month (an empty list: keep the model).
@@ -171,9 +162,7 @@ class Monitor:
         policy = RetrainPolicy() if policy is None else policy
         if not isinstance(policy, RetrainPolicy):
             raise TypeError(f"policy must be a RetrainPolicy, got {type(policy).__name__}")
-        for name, value in (("window", window), ("retrain_months", retrain_months)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        window, retrain_months = check_int(window, "window", 1), check_int(retrain_months, "retrain_months", 1)
         if not (hasattr(model, "predict_proba") or hasattr(model, "decision_function") or hasattr(model, "predict")):
             raise TypeError(f"model must be a fitted estimator, got {type(model).__name__}")
         if metric is None:
@@ -182,7 +171,7 @@ class Monitor:
             raise TypeError(f"metric must be callable as metric(y_true, y_score), got {metric!r}")
         if on_retrain is not None and not callable(on_retrain):
             raise TypeError(f"on_retrain must be callable, got {on_retrain!r}")
-        self.policy, self.metric, self.window, self.retrain_months = policy, metric, int(window), int(retrain_months)
+        self.policy, self.metric, self.window, self.retrain_months = policy, metric, window, retrain_months
         self.drift_options = dict(drift_options or {})
         self.on_retrain = on_retrain
         self.reference_X = reference_X

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mlcourse._validation import check_param, check_scalar, is_number
+
 #: Types a :class:`Column` can require of each value.
 DTYPES = ("any", "number", "integer", "string", "bool")
 
@@ -58,9 +60,8 @@ class Column:
         if self.dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {DTYPES}, got {self.dtype!r}")
         for name in ("min", "max"):
-            bound = getattr(self, name)
-            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, numbers.Real)):
-                raise TypeError(f"{name} must be a number or None, got {bound!r}")
+            if getattr(self, name) is not None:
+                check_scalar(getattr(self, name), name, numbers.Real)
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min must not exceed max, got min={self.min!r} and max={self.max!r}")
         if self.allowed is not None:
@@ -180,10 +181,9 @@ def _is_type(value, dtype: str) -> bool:
         return isinstance(value, (bool, np.bool_))
     if dtype == "string":
         return isinstance(value, str)
-    is_number = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
     if dtype == "number":
-        return is_number
-    return is_number and float(value).is_integer()  # "integer"
+        return is_number(value)
+    return is_number(value) and float(value).is_integer()  # "integer"
 
 
 def _check_column(series: pd.Series, name: str, rule: Column) -> list[tuple]:
@@ -287,8 +287,7 @@ def infer_schema(df: pd.DataFrame, *, max_categories: int = 20, unique_rows: boo
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
-    if isinstance(max_categories, bool) or not isinstance(max_categories, int) or max_categories < 0:
-        raise ValueError(f"max_categories must be a non-negative integer, got {max_categories!r}")
+    check_param(max_categories, "max_categories", int, min_val=0)
     columns = {}
     for name in df.columns:
         s = df[name]

@@ -1,17 +1,17 @@
 """A drift report: every feature of a current batch compared with the reference data, in one table.
 
-Each column gets the check that its kind allows (:func:`mlcourse.monitoring.kinds.column_kind`), and the
+Each column gets the check that its kind allows (:func:`mlcourse.monitoring.column_kind`), and the
 report says which in its ``kind`` and ``test`` columns:
 
 * **numeric** — the two-sample KS test (``"ks"``);
 * **datetime** — the KS test too, on the time stamps as integers since the epoch (UTC where they have a
-  time zone; :func:`~mlcourse.monitoring.kinds.time_numbers`). Time is ordered, so a shift of the
+  time zone; :func:`~mlcourse.monitoring.time_numbers`). Time is ordered, so a shift of the
   range shows as a large KS statistic. An event time (when a row was recorded) moves on with every
   batch and so always drifts: leave it out, or turn it into features (weekday, hour) first;
 * **categorical** (strings, booleans, pandas categories) — the chi-square test on the category counts
-  (``"chi2"``) where its expected counts allow (:func:`~mlcourse.monitoring.stats.cochran_rule`: all
+  (``"chi2"``) where its expected counts allow (:func:`~mlcourse.monitoring.cochran_rule`: all
   at least 1, at most 20 % below 5), and otherwise a permutation test of the same statistic
-  (``"chi2_perm"``, :func:`~mlcourse.monitoring.stats.chi2_permutation_test`). With small expected
+  (``"chi2_perm"``, :func:`~mlcourse.monitoring.chi2_permutation_test`). With small expected
   counts the chi-square distribution is a poor guide to the statistic's real distribution, and the
   p-value can be far off either way; the permutation test needs no approximation;
 * **identifier** (labels that are nearly all distinct: IDs, UUIDs) — no test on counts of 0 and 1 is
@@ -34,9 +34,12 @@ import math
 
 import numpy as np
 
-from mlcourse.monitoring.kinds import IDENTIFIER_SHARE, KINDS, _column_kind, _object_kind, time_numbers
-from mlcourse.monitoring.ks import ks_2samp
-from mlcourse.monitoring.stats import (
+from mlcourse._validation import is_number
+from mlcourse.monitoring._checks import check_int, check_share
+from mlcourse.monitoring._kinds import IDENTIFIER_SHARE, KINDS, _column_kind, _object_kind, time_numbers
+from mlcourse.monitoring._ks import ks_2samp
+from mlcourse.monitoring._plots import plot_report
+from mlcourse.monitoring._stats import (
     PSI_EPS,
     bin_fractions,
     category_counts,
@@ -103,7 +106,7 @@ def compare_feature(
     ----------
     reference, current : array-like of shape (n_samples,)
     kind : {"numeric", "categorical", "identifier", "datetime"}
-        The check to run (see the module docstring and :func:`mlcourse.monitoring.kinds.column_kind`).
+        The check to run (see the module docstring and :func:`mlcourse.monitoring.column_kind`).
         ``"numeric"`` also takes ``timedelta64`` durations; ``"datetime"`` takes ``datetime64`` values
         (with or without a time zone) or ``date`` and ``datetime`` objects.
     n_bins : int, default=10
@@ -173,17 +176,51 @@ def _names(value, name: str) -> list:
     return list(value)
 
 
-def _check_share(value, name: str, *, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-        raise ValueError(f"{name} must be {'None or ' if allow_none else ''}a number in (0, 1], got {value!r}")
+def _check_options(alpha, psi_threshold, n_bins, identifier_share, unseen_threshold, n_permutations) -> None:
+    check_share(alpha, "alpha")
+    if not is_number(psi_threshold) or psi_threshold < 0:
+        raise ValueError(f"psi_threshold must be a non-negative number, got {psi_threshold!r}")
+    check_int(n_bins, "n_bins", 2)
+    check_share(identifier_share, "identifier_share", allow_none=True)
+    check_share(unseen_threshold, "unseen_threshold")
+    check_int(n_permutations, "n_permutations", 1)
+
+
+def _check_frames(reference, current):
+    """``reference`` and ``current`` as DataFrames with unique column names, rows, and every reference column."""
+    reference, current = _as_frame(reference, "reference"), _as_frame(current, "current")
+    for label, frame in (("reference", reference), ("current", current)):
+        duplicated = list(dict.fromkeys(frame.columns[frame.columns.duplicated()]))
+        if duplicated:
+            raise ValueError(f"{label} has duplicate column names {duplicated}; give each column its own name")
+    missing = [c for c in reference.columns if c not in current.columns]
+    if missing:
+        raise ValueError(f"current lacks the reference columns {missing}")
+    if len(reference.columns) == 0:
+        raise ValueError("reference has no columns")
+    for label, frame in (("reference", reference), ("current", current)):
+        if len(frame) == 0:
+            raise ValueError(f"{label} has no rows")
+    return reference, current
+
+
+def _forced_kinds(categorical, identifier, columns) -> dict:
+    """``{column: kind}`` for the columns the caller named in ``categorical`` or ``identifier``."""
+    forced = {"categorical": _names(categorical, "categorical"), "identifier": _names(identifier, "identifier")}
+    for option, names in forced.items():
+        unknown = [c for c in names if c not in columns]
+        if unknown:
+            raise ValueError(f"{option} names columns not in reference: {unknown}")
+    both = [c for c in forced["categorical"] if c in forced["identifier"]]
+    if both:
+        raise ValueError(f"columns {both} are named both in categorical and in identifier")
+    return {column: kind for kind, names in forced.items() for column in names}
 
 
 class DriftReport:
     """Per-feature drift of ``current`` against ``reference``: kind, test, p-value, PSI, drifted flag, plot.
 
-    Each reference column is classified (:func:`mlcourse.monitoring.kinds.column_kind`) and checked as its
+    Each reference column is classified (:func:`mlcourse.monitoring.column_kind`) and checked as its
     kind allows; see the module docstring for the checks and the ``drifted`` rule.
 
     Parameters
@@ -253,7 +290,8 @@ class DriftReport:
     >>> ref["id"], cur["id"] = [f"c{i}" for i in range(500)], [f"c{i}" for i in range(400, 900)]
     >>> ref["day"] = pd.date_range("2024-01-01", periods=500, freq="h")
     >>> cur["day"] = pd.date_range("2024-02-01", periods=500, freq="h")
-    >>> DriftReport(ref, cur).results[["kind", "test", "statistic", "drifted"]].round(3)
+    >>> results = DriftReport(ref, cur).results
+    >>> results[["kind", "test", "statistic", "drifted"]].round(3)  # doctest: +NORMALIZE_WHITESPACE
                     kind    test  statistic  drifted
     feature
     a            numeric      ks      0.394     True
@@ -279,75 +317,45 @@ class DriftReport:
     ):
         import pandas as pd
 
-        _check_share(alpha, "alpha")
-        if isinstance(psi_threshold, bool) or not isinstance(psi_threshold, (int, float)) or psi_threshold < 0:
-            raise ValueError(f"psi_threshold must be a non-negative number, got {psi_threshold!r}")
-        if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 2:
-            raise ValueError(f"n_bins must be an integer >= 2, got {n_bins!r}")
-        _check_share(identifier_share, "identifier_share", allow_none=True)
-        _check_share(unseen_threshold, "unseen_threshold")
-        if isinstance(n_permutations, bool) or not isinstance(n_permutations, (int, np.integer)) or n_permutations < 1:
-            raise ValueError(f"n_permutations must be an integer >= 1, got {n_permutations!r}")
+        _check_options(alpha, psi_threshold, n_bins, identifier_share, unseen_threshold, n_permutations)
         try:
             rng = np.random.default_rng(random_state)
         except (TypeError, ValueError) as err:
             raise TypeError(
                 f"random_state must be None, an integer or a numpy Generator, got {random_state!r}"
             ) from err
-        reference, current = _as_frame(reference, "reference"), _as_frame(current, "current")
-        for label, frame in (("reference", reference), ("current", current)):
-            duplicated = list(dict.fromkeys(frame.columns[frame.columns.duplicated()]))
-            if duplicated:
-                raise ValueError(f"{label} has duplicate column names {duplicated}; give each column its own name")
-        missing = [c for c in reference.columns if c not in current.columns]
-        if missing:
-            raise ValueError(f"current lacks the reference columns {missing}")
-        if len(reference.columns) == 0:
-            raise ValueError("reference has no columns")
-        for label, frame in (("reference", reference), ("current", current)):
-            if len(frame) == 0:
-                raise ValueError(f"{label} has no rows")
-        forced = {"categorical": _names(categorical, "categorical"), "identifier": _names(identifier, "identifier")}
-        for option, names in forced.items():
-            unknown = [c for c in names if c not in reference.columns]
-            if unknown:
-                raise ValueError(f"{option} names columns not in reference: {unknown}")
-        both = [c for c in forced["categorical"] if c in forced["identifier"]]
-        if both:
-            raise ValueError(f"columns {both} are named both in categorical and in identifier")
+        reference, current = _check_frames(reference, current)
+        forced = _forced_kinds(categorical, identifier, reference.columns)
         self.categorical, self.identifier = categorical, identifier
         self.alpha, self.psi_threshold, self.n_bins = alpha, psi_threshold, n_bins
         self.identifier_share, self.unseen_threshold = identifier_share, unseen_threshold
         self.n_permutations, self.random_state = n_permutations, random_state
-        rows = {}
-        for name in reference.columns:
-            ref, cur = reference[name], current[name]
-            for label, col in (("reference", ref), ("current", cur)):
-                if col.isna().any():
-                    raise ValueError(f"{label} column {name!r} has missing values; impute or drop them first")
-            if name in forced["categorical"]:
-                kind = "categorical"
-            elif name in forced["identifier"]:
-                kind = "identifier"
-            else:
-                kind = _column_kind(ref, identifier_share, f"reference column {name!r}")
-            try:
-                row = compare_feature(
-                    ref, cur, kind=kind, n_bins=n_bins, n_permutations=n_permutations, random_state=rng
-                )
-            except (TypeError, ValueError) as err:  # say which column, whatever the statistic complained about
-                raise (TypeError if isinstance(err, TypeError) else ValueError)(
-                    f"column {name!r} ({kind}): {err}"
-                ) from err
-            if kind == "identifier":
-                row["drifted"] = row["statistic"] >= unseen_threshold
-            else:
-                row["drifted"] = row["p_value"] < alpha and row["psi"] >= psi_threshold
-            rows[name] = row
+        rows = {
+            name: self._row(name, reference[name], current[name], forced.get(name), rng) for name in reference.columns
+        }
         results = pd.DataFrame.from_dict(rows, orient="index")
         results["drifted"] = results["drifted"].astype(bool)
         results.index.name = "feature"
         self.results = results[COLUMNS]
+
+    def _row(self, name, ref, cur, kind: str | None, rng) -> dict:
+        """The results row of column ``name``, checked as ``kind`` (detected from ``ref`` when None)."""
+        for label, col in (("reference", ref), ("current", cur)):
+            if col.isna().any():
+                raise ValueError(f"{label} column {name!r} has missing values; impute or drop them first")
+        if kind is None:
+            kind = _column_kind(ref, self.identifier_share, f"reference column {name!r}")
+        try:
+            row = compare_feature(
+                ref, cur, kind=kind, n_bins=self.n_bins, n_permutations=self.n_permutations, random_state=rng
+            )
+        except (TypeError, ValueError) as err:  # say which column, whatever the statistic complained about
+            raise (TypeError if isinstance(err, TypeError) else ValueError)(f"column {name!r} ({kind}): {err}") from err
+        if kind == "identifier":
+            row["drifted"] = row["statistic"] >= self.unseen_threshold
+        else:
+            row["drifted"] = row["p_value"] < self.alpha and row["psi"] >= self.psi_threshold
+        return row
 
     @property
     def drifted_features(self) -> list[str]:
@@ -368,24 +376,4 @@ class DriftReport:
         Each bar is labelled with its test's p-value; an identifier (no PSI) gets an empty bar labelled
         with its unseen share. Returns the axes.
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6.4, 0.45 * len(self.results) + 1.2))
-        res = self.results.iloc[::-1]  # first feature on top
-        psi = res["psi"].fillna(0.0)
-        colors = np.where(res["drifted"], "C3", "C0")
-        y = np.arange(len(res))
-        ax.barh(y, psi, color=colors)
-        ax.set_yticks(y, [str(f) for f in res.index])
-        ax.axvline(self.psi_threshold, color="0.3", linestyle="--", linewidth=1)
-        for yi, (p_value, value, test, statistic) in enumerate(
-            zip(res["p_value"], psi, res["test"], res["statistic"], strict=True)
-        ):
-            text = f"  unseen {statistic:.0%}" if test == "unseen" else f"  {test} p={p_value:.2g}"
-            ax.text(value, yi, text, va="center", fontsize=8)
-        ax.set_xlim(0, max(float(psi.max()), self.psi_threshold) * 1.45 or 1.0)
-        ax.set_xlabel(f"PSI (dashed: threshold {self.psi_threshold:g}; red: drifted, p < {self.alpha:g})")
-        ax.grid(axis="y", visible=False)
-        ax.set_title(title or repr(self))
-        return ax
+        return plot_report(self, ax, title=title)

@@ -7,7 +7,7 @@ now). Twins, parity-tested in ``tests/test_monitoring.py``:
 * :func:`chi2_contingency` — ``scipy.stats.chi2_contingency`` (statistic, p-value, dof, expected);
 * :func:`chi2_permutation_test` — ``scipy.stats.permutation_test`` with the chi-square statistic, for
   tables whose expected counts are too small for the chi-square distribution (:func:`cochran_rule`);
-* :func:`mlcourse.monitoring.ks_2samp` (in :mod:`mlcourse.monitoring.ks`) — ``scipy.stats.ks_2samp``.
+* :func:`mlcourse.monitoring.ks_2samp` (in :mod:`mlcourse.monitoring._ks`) — ``scipy.stats.ks_2samp``.
 
 PSI (population stability index) has no SciPy twin; it is the credit-scoring industry's drift score.
 Bin the reference by its own quantiles, so that each bin holds about the same share of it, then
@@ -31,6 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from mlcourse.monitoring._checks import check_int
 from mlcourse.monitoring._special import chi2_sf
 
 #: What an empty bin counts as, instead of 0, so that ``ln(current% / reference%)`` stays finite.
@@ -96,8 +97,7 @@ def quantile_bins(reference, n_bins: int = 10) -> np.ndarray:
     [0.0, 1.0]
     """
     reference = _sample(reference, "reference", numeric=True)
-    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 2:
-        raise ValueError(f"n_bins must be an integer >= 2, got {n_bins!r}")
+    n_bins = check_int(n_bins, "n_bins", 2)
     return np.unique(np.quantile(reference, np.arange(1, n_bins) / n_bins, method="inverted_cdf"))
 
 
@@ -426,8 +426,7 @@ def chi2_permutation_test(observed, *, n_permutations: int = 1999, random_state=
         raise TypeError(f"observed must hold counts (numbers), got dtype {observed.dtype}")
     if not np.isfinite(observed).all() or (observed < 0).any() or (observed != np.round(observed)).any():
         raise ValueError("observed must hold finite, non-negative whole counts")
-    if isinstance(n_permutations, bool) or not isinstance(n_permutations, (int, np.integer)) or n_permutations < 1:
-        raise ValueError(f"n_permutations must be an integer >= 1, got {n_permutations!r}")
+    n_permutations = check_int(n_permutations, "n_permutations", 1)
     expected = expected_freq(observed)
     if (expected == 0).any():
         where = tuple(int(i) for i in np.argwhere(expected == 0)[0])

@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from mlcourse.nn.layers import _as_float_array
+from mlcourse.nn._layers import _as_float_array
 
 
 class Loss(ABC):

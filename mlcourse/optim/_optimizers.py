@@ -8,33 +8,27 @@ two agree to rounding error (``tests/test_optim.py`` checks 100 steps against to
 from __future__ import annotations
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 
-from mlcourse.optim.schedules import ConstantLR
+from mlcourse._validation import check_param
+from mlcourse.optim._schedules import ConstantLR
 
 
-def _check_positive(name, value, *, allow_zero=False):
-    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or value < 0 or (value == 0 and not allow_zero):
-        bound = "a non-negative" if allow_zero else "a positive"
-        raise ValueError(f"{name} must be {bound} finite number, got {value!r}")
-    return float(value)
+def _check_positive(name, value):
+    """A positive, finite number (a step size, or the ``eps`` that keeps a denominator off zero)."""
+    return float(check_param(value, name, Real, min_val=0, max_val=math.inf, include_boundaries="neither"))
 
 
 def _check_fraction(name, value):
-    if not isinstance(value, Real) or isinstance(value, bool) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
-    return float(value)
+    """A decay rate in [0, 1)."""
+    return float(check_param(value, name, Real, min_val=0, max_val=1, include_boundaries="left"))
 
 
 def _check_batch_size(batch_size):
-    if batch_size is None:
-        return None
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be None (full batch) or a positive integer, got {batch_size!r}")
-    return int(batch_size)
+    """None (full batch) or a positive integer."""
+    return None if batch_size is None else int(check_param(batch_size, "batch_size", Integral, min_val=1))
 
 
 class Optimizer:

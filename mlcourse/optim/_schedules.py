@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from mlcourse._validation import check_param
+
 
 class ConstantLR:
     """The same learning rate every epoch.
@@ -30,8 +32,7 @@ class StepLR:
     """
 
     def __init__(self, step_size, gamma=0.1):
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"step_size must be a positive integer, got {step_size!r}")
+        check_param(step_size, "step_size", int, min_val=1)
         if not 0 < gamma <= 1:
             raise ValueError(f"gamma must be in (0, 1], got {gamma!r}")
         self.step_size, self.gamma = step_size, float(gamma)

@@ -6,7 +6,7 @@ A drift test is only as good as its assumptions, and a column's dtype alone can 
   nearly every row. As categories they make a table of counts of 0 and 1, on which the chi-square test
   is invalid (expected counts far below 5) and a permutation test has no power: two samples with no
   value in common would pass as "not drifted". What can be checked is how many current values were
-  never seen in the reference (:func:`mlcourse.monitoring.stats.unseen_share`);
+  never seen in the reference (:func:`mlcourse.monitoring.unseen_share`);
 * **time stamps** (``datetime64``, naive or with a time zone, or an object column of ``date`` and
   ``datetime`` objects) are ordered numbers on a time line, not categories: they are compared as
   integers since the epoch (UTC for time-zone-aware columns) with the KS test, like any number.
@@ -30,6 +30,8 @@ from __future__ import annotations
 import datetime
 
 import numpy as np
+
+from mlcourse.monitoring._checks import check_share
 
 KINDS = ("numeric", "categorical", "identifier", "datetime")
 
@@ -116,12 +118,7 @@ def column_kind(values, *, identifier_share: float | None = IDENTIFIER_SHARE) ->
 def _column_kind(series, identifier_share: float | None, name: str) -> str:
     import pandas as pd
 
-    if identifier_share is not None and (
-        isinstance(identifier_share, bool)
-        or not isinstance(identifier_share, (int, float))
-        or not 0 < identifier_share <= 1
-    ):
-        raise ValueError(f"identifier_share must be None or a number in (0, 1], got {identifier_share!r}")
+    check_share(identifier_share, "identifier_share", allow_none=True)
     dtype = series.dtype
     types = pd.api.types
     if types.is_complex_dtype(dtype):

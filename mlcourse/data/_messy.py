@@ -14,6 +14,8 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from mlcourse._validation import check_scalar, is_number
+
 #: Fraction (or switch) for each kind of damage when ``defaults=True`` and the argument is not given.
 DEFAULTS = {
     "missing_mcar": 0.03,
@@ -118,7 +120,7 @@ def make_messy(
     Raises
     ------
     TypeError
-        If ``df`` is not a DataFrame, ``seed`` not an integer, a fraction not a number.
+        If ``df`` is not a DataFrame, ``seed`` not a non-negative integer, a fraction not a number.
     ValueError
         If ``df`` is empty, ``target`` is not one of its columns, a fraction is outside [0, 1],
         or the leaky column's name is taken.
@@ -136,16 +138,7 @@ def make_messy(
     >>> log[["kind", "column", "n_rows"]].values.tolist()
     [['label_noise', 'target', 15]]
     """
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
-    if len(df) == 0 or df.shape[1] == 0:
-        raise ValueError(f"df must have rows and columns, got shape {df.shape}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
-    if target is not None and target not in df.columns:
-        raise ValueError(f"target {target!r} is not a column of df; columns are {list(df.columns)}")
-    if not isinstance(unit, str):
-        raise TypeError(f"unit must be a string, got {type(unit).__name__}")
+    _check_input(df, seed, target, unit)
     given = {
         "missing_mcar": missing_mcar,
         "missing_mnar": missing_mnar,
@@ -158,9 +151,26 @@ def make_messy(
         "label_noise": label_noise,
     }
     frac = {kind: _fraction(kind, value, DEFAULTS[kind] if defaults else 0.0) for kind, value in given.items()}
-    leak_name = _leak_name(leaky_column, defaults, df.columns)
+    return _damage(df, target, int(seed), frac, _leak_name(leaky_column, defaults, df.columns), unit)
 
-    mess = _Mess(df, target, np.random.default_rng(int(seed)), text_column=frac["numbers_as_strings"] > 0)
+
+def _check_input(df, seed, target, unit) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    if len(df) == 0 or df.shape[1] == 0:
+        raise ValueError(f"df must have rows and columns, got shape {df.shape}")
+    # A negative seed is a TypeError too, as it always was here (numpy calls it a ValueError).
+    if not (is_number(seed) and isinstance(seed, numbers.Integral)) or seed < 0:
+        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
+    if target is not None and target not in df.columns:
+        raise ValueError(f"target {target!r} is not a column of df; columns are {list(df.columns)}")
+    if not isinstance(unit, str):
+        raise TypeError(f"unit must be a string, got {type(unit).__name__}")
+
+
+def _damage(df, target, seed: int, frac: dict, leak_name: str | None, unit: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply every kind of damage in its fixed order; return the messy frame and the log."""
+    mess = _Mess(df, target, np.random.default_rng(seed), text_column=frac["numbers_as_strings"] > 0)
     mess.label_noise(frac["label_noise"])
     if leak_name is not None:
         mess.leaky_column(leak_name)
@@ -179,13 +189,10 @@ def make_messy(
 
 
 def _fraction(name: str, value, default: float) -> float:
+    """``value`` as a fraction in [0, 1]; ``default`` when it is None."""
     if value is None:
         return float(default)
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a fraction between 0 and 1, got {value!r}")
-    if not 0 <= value <= 1:
-        raise ValueError(f"{name} must be a fraction between 0 and 1, got {value!r}")
-    return float(value)
+    return float(check_scalar(value, name, numbers.Real, min_val=0, max_val=1))
 
 
 def _leak_name(leaky_column, defaults: bool, columns) -> str | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 
-from mlcourse.optim.optimizers import GradientDescent, Optimizer
+from mlcourse._validation import check_param
+from mlcourse.optim._optimizers import GradientDescent, Optimizer
 
 
 class DivergenceError(FloatingPointError):
@@ -50,6 +52,34 @@ def _check_finite(loss, w, epoch, optimizer):
             f"the loss became {loss} after epoch {epoch}: gradient descent diverged. "
             f"Use a smaller learning rate than lr={optimizer.lr:g}, or standardise the features."
         )
+
+
+def _check_arguments(optimizer, X, max_epochs, tol, tol_on):
+    """The optimiser to use (``GradientDescent()`` for None), once every argument is checked."""
+    optimizer = GradientDescent() if optimizer is None else optimizer
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an mlcourse.optim.Optimizer, got {optimizer!r}")
+    check_param(max_epochs, "max_epochs", Integral, min_val=0)
+    if not tol >= 0:
+        raise ValueError(f"tol must be a non-negative number, got {tol!r}")
+    if tol_on not in ("loss", "grad"):
+        raise ValueError(f"tol_on must be 'loss' or 'grad', got {tol_on!r}")
+    if X is None and optimizer.batch_size is not None:
+        raise ValueError(f"{type(optimizer).__name__} with batch_size={optimizer.batch_size} needs data: pass X and y")
+    return optimizer
+
+
+def _one_epoch(fun, w, grad, state, optimizer, X, y, epoch, rng):
+    """One pass over the data: one step with the full gradient ``grad``, or one per mini-batch of shuffled rows."""
+    batch_size = optimizer.batch_size
+    if batch_size is None or batch_size >= len(X):
+        return optimizer.step(w, grad, state, epoch)
+    order = rng.permutation(len(X))
+    for start in range(0, len(X), batch_size):
+        rows = order[start : start + batch_size]
+        _, batch_grad = fun(w, X[rows], y[rows])
+        w, state = optimizer.step(w, batch_grad, state, epoch)
+    return w, state
 
 
 def minimize(
@@ -98,25 +128,10 @@ def minimize(
     >>> res.converged, bool(np.abs(res.w).max() < 1e-12)
     (True, True)
     """
-    optimizer = GradientDescent() if optimizer is None else optimizer
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be an mlcourse.optim.Optimizer, got {optimizer!r}")
-    if isinstance(max_epochs, bool) or not isinstance(max_epochs, (int, np.integer)) or max_epochs < 0:
-        raise ValueError(f"max_epochs must be a non-negative integer, got {max_epochs!r}")
-    if not tol >= 0:
-        raise ValueError(f"tol must be a non-negative number, got {tol!r}")
-    if tol_on not in ("loss", "grad"):
-        raise ValueError(f"tol_on must be 'loss' or 'grad', got {tol_on!r}")
-    batch_size = optimizer.batch_size
-    if X is None:
-        if batch_size is not None:
-            raise ValueError(f"{type(optimizer).__name__} with batch_size={batch_size} needs data: pass X and y")
-        full = fun
-    else:
-        n = len(X)
+    optimizer = _check_arguments(optimizer, X, max_epochs, tol, tol_on)
 
-        def full(w):
-            return fun(w, X, y)
+    def full(w):  # the loss and gradient over every row
+        return fun(w) if X is None else fun(w, X, y)
 
     rng = np.random.default_rng(rng)
     w = np.array(w0, dtype=float)
@@ -132,14 +147,7 @@ def minimize(
             if tol_on == "grad" and np.linalg.norm(grad) <= tol:
                 converged, epoch = True, epoch - 1
                 break
-            if batch_size is None or batch_size >= n:
-                w, state = optimizer.step(w, grad, state, epoch - 1)
-            else:
-                order = rng.permutation(n)
-                for start in range(0, n, batch_size):
-                    rows = order[start : start + batch_size]
-                    _, batch_grad = fun(w, X[rows], y[rows])
-                    w, state = optimizer.step(w, batch_grad, state, epoch - 1)
+            w, state = _one_epoch(fun, w, grad, state, optimizer, X, y, epoch - 1, rng)
             new_loss, grad = full(w)
             _check_finite(new_loss, w, epoch, optimizer)
             history.append(float(new_loss))

@@ -1,19 +1,15 @@
 """Plots of a monitored year: drift statistics over months, and performance with the retrain events.
 
-Both take the logs of a :class:`~mlcourse.monitoring.monitor.Monitor` (``monitor.drift``,
+Both take the logs of a :class:`~mlcourse.monitoring.Monitor` (``monitor.drift``,
 ``monitor.performance``, ``monitor.decisions``), draw on ``ax`` (a new figure by default) and return it.
-The bar chart of a single month is :meth:`mlcourse.monitoring.report.DriftReport.plot`.
+The bar chart of a single month, :meth:`mlcourse.monitoring.DriftReport.plot`, is drawn here too.
 """
 
 from __future__ import annotations
 
+import numpy as np
 
-def _axes(ax, figsize):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
+from mlcourse._plots import axes
 
 
 def _mark_events(ax, events) -> None:
@@ -50,7 +46,7 @@ def plot_drift_over_time(drift, value: str = "psi", ax=None, *, threshold: float
     ax : matplotlib Axes
     """
     _check_columns(drift, "drift", ["month", "feature", "drifted", value])
-    ax = _axes(ax, (8, 4))
+    ax = axes(ax, (8, 4))
     for i, (feature, rows) in enumerate(drift.groupby("feature", sort=False)):
         rows = rows.sort_values("month")
         color = f"C{i}"
@@ -97,7 +93,7 @@ def plot_performance(
     ax : matplotlib Axes
     """
     _check_columns(performance, "performance", ["month", "score"])
-    ax = _axes(ax, (8, 4))
+    ax = axes(ax, (8, 4))
     line = ax.plot(performance["month"], performance["score"], marker="o", markersize=4, label=label, color=color)[0]
     if decisions is not None:
         _check_columns(decisions, "decisions", ["month", "action", "reason", "model_version"])
@@ -112,4 +108,26 @@ def plot_performance(
     ax.set_ylabel(metric_name)
     if label is not None:
         ax.legend(loc="lower left", fontsize=8)
+    return ax
+
+
+def plot_report(report, ax=None, *, title: str | None = None):
+    """The bar chart of :meth:`DriftReport.plot <mlcourse.monitoring.DriftReport.plot>`: one bar of PSI per feature."""
+    res = report.results.iloc[::-1]  # first feature on top
+    ax = axes(ax, (6.4, 0.45 * len(res) + 1.2))
+    psi = res["psi"].fillna(0.0)
+    colors = np.where(res["drifted"], "C3", "C0")
+    y = np.arange(len(res))
+    ax.barh(y, psi, color=colors)
+    ax.set_yticks(y, [str(f) for f in res.index])
+    ax.axvline(report.psi_threshold, color="0.3", linestyle="--", linewidth=1)
+    for yi, (p_value, value, test, statistic) in enumerate(
+        zip(res["p_value"], psi, res["test"], res["statistic"], strict=True)
+    ):
+        text = f"  unseen {statistic:.0%}" if test == "unseen" else f"  {test} p={p_value:.2g}"
+        ax.text(value, yi, text, va="center", fontsize=8)
+    ax.set_xlim(0, max(float(psi.max()), report.psi_threshold) * 1.45 or 1.0)
+    ax.set_xlabel(f"PSI (dashed: threshold {report.psi_threshold:g}; red: drifted, p < {report.alpha:g})")
+    ax.grid(axis="y", visible=False)
+    ax.set_title(title or repr(report))
     return ax

@@ -23,11 +23,12 @@ from numbers import Integral
 
 import numpy as np
 
+from mlcourse._validation import check_param
+
 
 def _check_fans(fan_in, fan_out):
-    for name, value in (("fan_in", fan_in), ("fan_out", fan_out)):
-        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    fan_in = check_param(fan_in, "fan_in", Integral, min_val=1)
+    fan_out = check_param(fan_out, "fan_out", Integral, min_val=1)
     return int(fan_in), int(fan_out)
 
 

@@ -25,6 +25,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from mlcourse._validation import is_number
+from mlcourse.monitoring._checks import check_int
+
 CHANNELS = ("branch", "web", "partner")
 FEATURES = ("income", "age", "debt_ratio", "late_payments", "channel")
 
@@ -61,12 +64,6 @@ class Production:
 
     def __len__(self) -> int:
         return len(self.batches)
-
-
-def _check_int(value, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 def _month(month: int, n: int, rng: np.random.Generator, *, gradual_drift: float, shifted: bool, concept: bool):
@@ -136,15 +133,15 @@ def simulate_production(
     >>> len(prod), prod.reference.X.shape, prod.batches[0].month, prod.batches[0].label_available_at
     (3, (100, 5), 1, 2)
     """
-    n_months = _check_int(n_months, "n_months", 1)
-    batch_size = _check_int(batch_size, "batch_size", 1)
-    n_reference = _check_int(n_reference, "n_reference", 1)
-    label_delay = _check_int(label_delay, "label_delay", 0)
-    seed = _check_int(seed, "seed", 0)
+    n_months = check_int(n_months, "n_months", 1)
+    batch_size = check_int(batch_size, "batch_size", 1)
+    n_reference = check_int(n_reference, "n_reference", 1)
+    label_delay = check_int(label_delay, "label_delay", 0)
+    seed = check_int(seed, "seed", 0)
     for name, value in (("shift_month", shift_month), ("concept_month", concept_month)):
         if value is not None:
-            _check_int(value, name, 1)
-    if isinstance(gradual_drift, bool) or not isinstance(gradual_drift, (int, float)) or not np.isfinite(gradual_drift):
+            check_int(value, name, 1)
+    if not is_number(gradual_drift) or not np.isfinite(gradual_drift):
         raise ValueError(f"gradual_drift must be a finite number, got {gradual_drift!r}")
     rng = np.random.default_rng(seed)
 
