@@ -22,7 +22,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 .PHONY: help install sandbox-tools lab test lint format notebooks bench lock clean
 
 help:
-	@echo "make lab        open the course in JupyterLab (ARGS=\"--no-browser --port 8899\" passes options)"
+	@echo "make lab        open the course in JupyterLab at the welcome notebook (ARGS=\"--no-browser --port 8899\" passes options)"
 	@echo "make test       lint, then every test: unit, parity, grading and notebooks (strict nbval);"
 	@echo "                as root it installs bubblewrap first (apt-get), for the grader's sandbox tests"
 	@echo "make notebooks  re-execute every notebook in place with the pinned environment"
@@ -48,9 +48,14 @@ $(STAMP):
 
 # Jupyter refuses to run as root (containers, CI) unless told that it is on purpose.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# The course's JupyterLab defaults (no "official Jupyter news?" prompt) are committed here, so a fresh
+# clone has them without writing into the learner's home; settings a learner changes still win.
+LAB_SETTINGS := jupyterlab/settings
+LAB_WELCOME := notebooks/00_welcome.ipynb
 
+# Naming a notebook would make its folder the server root: root_dir keeps the whole course in view.
 lab: install
-	$(VENV)/bin/jupyter lab $(LAB_ROOT) $(ARGS)
+	$(VENV)/bin/jupyter lab $(LAB_ROOT) --LabApp.app_settings_dir=$(LAB_SETTINGS) --ServerApp.root_dir=. $(ARGS) $(LAB_WELCOME)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -5,6 +5,10 @@ same kinds of error, with a message that names the argument. A bool is never a n
 ``True`` is an ``int`` to Python, but ``n_epochs=True`` is a mistake. :func:`check_param` is the
 same check for settings whose every bad value is a ``ValueError`` (scikit-learn's rule for
 hyper-parameters); :func:`validate_numeric_data` checks the ``X`` and ``y`` of a numpy model.
+
+The checks of arrays of samples and class labels (:func:`as_1d`, :func:`check_class_labels`,
+:func:`check_sample_weight`, :func:`default_pos_label`, ...) are shared by the metrics, the fairness
+metrics and the mitigations; each accepts or rejects what its scikit-learn counterpart does.
 """
 
 from __future__ import annotations
@@ -192,3 +196,136 @@ def _check_rows_of_numbers(X: Any, y: Any) -> None:
             X.to_numpy(dtype=np.float64, na_value=np.nan) if frame else array.astype(np.float64)
         except ValueError as err:  # a TypeError (a dict in X, say) passes through as numpy raised it
             raise ValueError(f"X must be numeric: {err}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Arrays of samples and class labels (the metrics, the fairness metrics and the mitigations)
+# ---------------------------------------------------------------------------------------------
+
+
+def check_option(value, name: str, options) -> None:
+    """Reject a keyword argument that is not one of ``options``."""
+    # `value in options` would compare arrays elementwise; test identity/equality one by one.
+    for option in options:
+        if value is option or (isinstance(value, str) and isinstance(option, str) and value == option):
+            return
+    raise ValueError(f"{name} must be one of {list(options)!r}, got {value!r}")
+
+
+def as_array(y, name: str) -> np.ndarray:
+    """Turn array-likes into an ndarray; strings stored as Python objects become a str array."""
+    if isinstance(y, (str, bytes)) or np.isscalar(y) or y is None:
+        raise TypeError(f"{name} must be an array-like of samples, got {type(y).__name__} {y!r}")
+    try:
+        arr = np.asarray(y)
+    except ValueError as err:  # ragged nested lists
+        raise ValueError(f"{name} could not be turned into an array: {err}") from None
+    if arr.dtype.kind == "O":
+        # An object array is fine when every element is a string (as pandas often hands over).
+        if all(isinstance(v, str) for v in arr.ravel()):
+            arr = arr.astype(str)
+        else:
+            raise ValueError(f"{name} must hold numbers or strings; it holds {type(arr.ravel()[0]).__name__} objects")
+    if arr.dtype.kind not in "biufUS":
+        raise TypeError(f"{name} must hold numbers or strings, got dtype {arr.dtype}")
+    return arr
+
+
+def as_1d(y, name: str) -> np.ndarray:
+    """Return ``y`` as a 1-D array; a column vector of shape (n, 1) is flattened as scikit-learn does."""
+    arr = as_array(y, name)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got an array of shape {arr.shape}")
+    return arr
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Reject NaN and infinity. The sum is a cheap first test: it is finite when every value is."""
+    if arr.dtype.kind not in "fc" or np.isfinite(np.sum(arr)):
+        return
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN")
+    if np.isinf(arr).any():
+        raise ValueError(f"{name} contains infinity")
+
+
+def check_not_empty(arr: np.ndarray, name: str) -> None:
+    """Reject an array with no samples, naming it."""
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty; at least 1 sample is needed")
+
+
+def check_same_length(**arrays) -> None:
+    """All arrays (``None`` skipped) must have as many samples as the first one."""
+    named = [(name, arr) for name, arr in arrays.items() if arr is not None]
+    first_name, first = named[0]
+    for name, arr in named[1:]:
+        if len(arr) != len(first):
+            raise ValueError(f"{first_name} and {name} have different lengths: {len(first)} vs {len(arr)}")
+
+
+def check_sample_weight(sample_weight, n_samples: int, *, allow_all_zero: bool = False) -> np.ndarray | None:
+    """Validate ``sample_weight``: 1-D, numeric, finite, one per sample, not all zero (unless allowed)."""
+    if sample_weight is None:
+        return None
+    weight = as_array(sample_weight, "sample_weight")
+    if weight.dtype.kind not in "biuf":
+        raise TypeError(f"sample_weight must hold numbers, got dtype {weight.dtype}")
+    if weight.ndim != 1:
+        raise ValueError(f"sample_weight must be 1-D, got an array of shape {weight.shape}")
+    if len(weight) != n_samples:
+        raise ValueError(f"y_true and sample_weight have different lengths: {n_samples} vs {len(weight)}")
+    check_finite(weight, "sample_weight")
+    if not allow_all_zero and not np.any(weight):
+        raise ValueError("sample_weight must contain at least one non-zero weight")
+    return weight
+
+
+def check_class_labels(y, name: str) -> np.ndarray:
+    """A 1-D array of class labels: strings, booleans, integers, or floats holding whole numbers."""
+    arr = as_1d(y, name)
+    if arr.dtype.kind in "fc":
+        check_finite(arr, name)
+        # scikit-learn calls a float array with any fractional value "continuous": not class labels.
+        if np.any(arr != arr.astype(np.int64)):
+            raise ValueError(f"{name} holds continuous values; classification metrics need class labels")
+    return arr
+
+
+def is_text(arr: np.ndarray) -> bool:
+    """True for an array of strings (numpy's ``str_`` or ``bytes_``)."""
+    return arr.dtype.kind in "US"
+
+
+def unique_labels(y: np.ndarray) -> np.ndarray:
+    """Sorted distinct labels of one array (``np.unique``, with a counting shortcut for small integers)."""
+    if y.dtype.kind in "biu" and len(y):
+        lo, hi = int(y.min()), int(y.max())
+        if hi - lo <= 4 * len(y) + 1024:
+            # Count each value once: linear time, where np.unique would sort.
+            present = np.flatnonzero(np.bincount((y.astype(np.int64) - lo) if lo else y.astype(np.intp, copy=False)))
+            return (present + lo).astype(y.dtype)
+    return np.unique(y)
+
+
+def label_in(label, classes: np.ndarray) -> bool:
+    """``label in classes`` without numpy's elementwise comparison of strings with numbers."""
+    if isinstance(label, str) != is_text(classes):
+        return False
+    return bool(np.any(classes == label))
+
+
+def default_pos_label(pos_label, classes: np.ndarray):
+    """``pos_label=None`` means 1, allowed only when the classes are {0, 1}, {-1, 1} or one of them."""
+    if pos_label is not None:
+        return pos_label
+    known = ({0, 1}, {-1, 1}, {0}, {-1}, {1})
+    if is_text(classes) or len(classes) > 2 or set(classes.tolist()) not in known:
+        shown = ", ".join(repr(c) for c in classes.tolist())
+        raise ValueError(
+            f"y_true takes value in {{{shown}}} and pos_label is not specified: either make y_true take "
+            "value in {0, 1} or {-1, 1} or pass pos_label explicitly."
+        )
+    return 1

@@ -24,6 +24,8 @@ MODULE_NAMES = {
     "pyyaml": "yaml",
     "mlflow-skinny": "mlflow",
     "prometheus-client": "prometheus_client",
+    "ipython": "IPython",
+    "pyzmq": "zmq",
 }
 
 #: The bundled scikit-learn datasets every lesson may use, with their (n_samples, n_features).

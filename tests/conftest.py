@@ -6,8 +6,21 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parent.parent
+
+# One profile for every property test: the same examples on every run and machine, so a failure in
+# CI replays here (derandomize); no deadline, since the first calls into scikit-learn, torch and scipy
+# are slow; 30 examples a test. A test that needs another count says why next to its @settings.
+settings.register_profile(
+    "mlcourse",
+    max_examples=30,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
+settings.load_profile("mlcourse")
 
 # Notebooks stored under tests/ are inputs to tests, never lessons for nbval to run.
 collect_ignore_glob = ["*.ipynb"]

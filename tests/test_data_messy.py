@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from mlcourse.data import DEFAULTS, LEAKY_NAME, load, make_messy
@@ -182,7 +182,6 @@ def test_leaky_column_separates_the_recorded_labels_perfectly():
     assert by_class.loc["benign", "max"] < by_class.loc["malignant", "min"], "the leak encodes noisy labels too"
 
 
-@settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     fractions=st.fixed_dictionaries(

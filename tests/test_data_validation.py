@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from mlcourse.data import Column, Schema, infer_schema, load, make_messy, summarize, validate
@@ -60,7 +60,6 @@ def test_a_valid_frame_has_an_empty_report_with_the_documented_columns():
     assert list(report.columns) == ["row", "column", "rule", "value", "expected"]
 
 
-@settings(max_examples=60, deadline=None)
 @given(data=st.data(), n=st.integers(5, 40))
 def test_validate_finds_exactly_the_injected_violations(data, n):
     df = valid_frame(n)

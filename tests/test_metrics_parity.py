@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tests.test_metrics_helpers import PARITY, check_parity, twins
+from tests.metrics_helpers import check_parity, twins
+
+# A metric is milliseconds a call and its input space is wide (sizes, label styles, weights, ties):
+# more examples than the profile's.
+PARITY = settings(max_examples=200)
 
 SMALL = 40  # arrays up to this size come from hypothesis.extra.numpy; larger ones from a seeded rng
 # Mostly small inputs; about one in ten larger, up to 10^2, 10^3 or 10^4 samples.

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn.model_selection as skms
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -16,8 +16,6 @@ from sklearn.preprocessing import StandardScaler as SkStandardScaler
 from mlcourse import model_selection as ms
 from mlcourse.pipeline import make_pipeline
 from mlcourse.preprocessing import StandardScaler
-
-PROPERTY = settings(max_examples=40, deadline=None)
 
 
 def labels(seed: int, n: int, n_classes: int) -> np.ndarray:
@@ -29,7 +27,6 @@ def labels(seed: int, n: int, n_classes: int) -> np.ndarray:
 
 
 # -------------------------------------------------------------------------------- train_test_split
-@PROPERTY
 @given(
     n=st.integers(4, 300),
     test_size=st.sampled_from([None, 0.1, 0.25, 0.5, 0.33, 2, 3]),
@@ -52,7 +49,6 @@ def test_train_test_split_is_sklearns(n, test_size, train_size, seed, shuffle):
         np.testing.assert_array_equal(a, b)
 
 
-@PROPERTY
 @given(
     n=st.integers(12, 300),
     n_classes=st.integers(2, 4),
@@ -108,7 +104,6 @@ def splits_equal(ours, theirs):
         np.testing.assert_array_equal(a_test, b_test)
 
 
-@PROPERTY
 @given(n=st.integers(2, 200), n_splits=st.integers(2, 10), shuffle=st.booleans(), seed=st.integers(0, 2**31))
 def test_kfold_is_sklearns(n, n_splits, shuffle, seed):
     n_splits = min(n_splits, n)
@@ -119,7 +114,6 @@ def test_kfold_is_sklearns(n, n_splits, shuffle, seed):
 
 
 @pytest.mark.filterwarnings("ignore:The least populated class in y has only")
-@PROPERTY
 @given(
     n=st.integers(20, 200),
     n_classes=st.integers(2, 4),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import math
 import warnings
 
@@ -27,7 +25,6 @@ from mlcourse.monitoring import _kolmogorov, _simulate, _special
 
 matplotlib.use("Agg")
 
-PROPERTY = settings(max_examples=60, deadline=None)
 STAT_TOL, P_TOL = 1e-12, 1e-10
 
 
@@ -59,7 +56,6 @@ samples = st.integers(1, 50).flatmap(
 )
 
 
-@PROPERTY
 @given(a=samples, b=samples, alternative=st.sampled_from(["two-sided", "less", "greater"]))
 def test_ks_2samp_matches_scipy_exact_branch(a, b, alternative):
     theirs, warned = scipy_ks(a, b, alternative=alternative)
@@ -78,7 +74,8 @@ tiny_samples = st.integers(1, 8).flatmap(
 )
 
 
-@settings(max_examples=150, deadline=None, derandomize=True)
+# Four alternatives times four methods times tiny and large samples: more examples to reach every pairing.
+@settings(max_examples=150)
 @given(
     a=st.one_of(tiny_samples, samples),
     b=st.one_of(tiny_samples, samples),
@@ -119,7 +116,6 @@ def test_ks_2samp_asymptotic_p_value_of_one_value_each_is_nan_as_in_scipy():
         assert math.isnan(_kolmogorov.kolmogorov_sf(0, 0.5)) and math.isnan(scipy.stats.kstwo.sf(0.5, 0))
 
 
-@PROPERTY
 @given(
     n=st.integers(1, 60), seed=st.integers(0, 2**32 - 1), alternative=st.sampled_from(["two-sided", "less", "greater"])
 )
@@ -255,7 +251,6 @@ tables = st.tuples(st.integers(1, 4), st.integers(1, 6)).flatmap(
 )
 
 
-@PROPERTY
 @given(observed=tables, correction=st.booleans())
 def test_chi2_contingency_matches_scipy(observed, correction):
     assume((observed.sum(axis=0) > 0).all() and (observed.sum(axis=1) > 0).all())
@@ -279,7 +274,6 @@ def test_chi2_contingency_yates_correction_and_errors():
         mm.chi2_contingency([["a", "b"]])
 
 
-@PROPERTY
 @given(
     ref=st.lists(st.sampled_from("abcd"), min_size=1, max_size=80),
     cur=st.lists(st.sampled_from("abcde"), min_size=1, max_size=80),
@@ -305,7 +299,6 @@ def test_category_counts_and_fractions():
 weights = st.lists(st.floats(0, 10, allow_subnormal=False), min_size=1, max_size=8)
 
 
-@PROPERTY
 @given(data=st.data(), base=st.sampled_from([None, 2.0, math.e, 10.0]))
 def test_jensenshannon_matches_scipy(data, base):
     p = np.array(data.draw(weights))
@@ -356,7 +349,6 @@ def test_psi_hand_computed_values():
     assert mm.psi(ref, cur) == pytest.approx(expected, rel=1e-12)
 
 
-@PROPERTY
 @given(seed=st.integers(0, 10_000), n=st.integers(5, 300))
 def test_psi_is_zero_for_identical_samples_and_never_negative(seed, n):
     rng = np.random.default_rng(seed)
@@ -366,7 +358,6 @@ def test_psi_is_zero_for_identical_samples_and_never_negative(seed, n):
     assert mm.psi(ref, cur) >= 0.0
 
 
-@PROPERTY
 @given(a=st.lists(st.floats(0, 1), min_size=2, max_size=10), data=st.data())
 def test_psi_from_fractions_is_symmetric(a, data):
     b = data.draw(st.lists(st.floats(0, 1), min_size=len(a), max_size=len(a)))
@@ -686,14 +677,3 @@ def test_plots_of_a_monitored_year(year, first_model):
     with pytest.raises(ValueError, match="drift must be a DataFrame with columns"):
         mm.plot_drift_over_time(monitor.performance)
     plt.close("all")
-
-
-# ---------------------------------------------------------------- docs
-
-
-def test_docstring_examples_run():
-    private = "_checks _ks _kolmogorov _special _stats _kinds _report _simulate _monitor _plots".split()
-    for name in ["", *(f".{module}" for module in private)]:
-        module = importlib.import_module(f"mlcourse.monitoring{name}")
-        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-        assert result.failed == 0, module.__name__

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.stats
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from mlcourse import monitoring as mm
@@ -263,7 +263,6 @@ def chi2_of_samples(x, y, axis=-1):
         return np.nansum((counts - expected) ** 2 / expected, axis=(-2, -1))
 
 
-@settings(max_examples=15, deadline=None, derandomize=True)
 @given(
     ref=st.lists(st.integers(0, 3), min_size=2, max_size=6),  # SciPy wants two values per sample
     cur=st.lists(st.integers(0, 3), min_size=2, max_size=6),

@@ -80,7 +80,6 @@ def assert_close(ours, theirs, what):
 # --- layers, one at a time ---------------------------------------------------------------------
 
 
-@settings(max_examples=25, deadline=None)
 @given(n=dims, n_in=dims, n_out=dims, bias=st.booleans(), init=st.sampled_from(["he", "xavier"]), seed=seeds)
 def test_linear_forward_and_gradients_match_torch(n, n_in, n_out, bias, init, seed):
     rng = np.random.default_rng(seed)
@@ -100,7 +99,6 @@ def test_linear_forward_and_gradients_match_torch(n, n_in, n_out, bias, init, se
 
 
 @pytest.mark.parametrize("name", ACTIVATIONS)
-@settings(max_examples=15, deadline=None)
 @given(n=dims, p=dims, scale=st.sampled_from([1.0, 30.0, 1000.0]), seed=seeds)
 def test_activation_forward_and_backward_match_torch(name, n, p, scale, seed):
     rng = np.random.default_rng(seed)
@@ -133,7 +131,7 @@ def test_layers_keep_the_dtype(dtype):
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=10)  # two whole networks, forward and backward, per example
 @given(sizes=st.lists(dims, min_size=2, max_size=4), n=dims, seed=seeds)
 def test_mlp_output_and_every_gradient_match_torch(activation, sizes, n, seed):
     rng = np.random.default_rng(seed)
@@ -275,7 +273,6 @@ def test_pickle_and_deepcopy_keep_the_views_and_drop_the_caches(roundtrip):
 # --- losses ------------------------------------------------------------------------------------
 
 
-@settings(max_examples=25, deadline=None)
 @given(n=dims, k=dims, scale=st.sampled_from([1.0, 100.0, 1e4]), seed=seeds)
 def test_cross_entropy_matches_torch_even_for_huge_logits(n, k, scale, seed):
     rng = np.random.default_rng(seed)
@@ -294,7 +291,6 @@ def test_cross_entropy_matches_torch_even_for_huge_logits(n, k, scale, seed):
     np.testing.assert_allclose(grad.sum(axis=1), 0, atol=1e-12)
 
 
-@settings(max_examples=25, deadline=None)
 @given(n=dims, k=dims, seed=seeds)
 def test_mse_matches_torch(n, k, seed):
     rng = np.random.default_rng(seed)

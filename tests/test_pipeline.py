@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 from mlcourse import preprocessing as mp
 from mlcourse.pipeline import ColumnTransformer, Pipeline, make_pipeline
-from tests.test_preprocessing import checks
+from tests.estimator_checks import checks
 
 TOL = {"rtol": 1e-12, "atol": 1e-12}
 

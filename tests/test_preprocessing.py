@@ -7,14 +7,14 @@ import pandas as pd
 import pytest
 import sklearn.impute
 import sklearn.preprocessing
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
 from mlcourse import preprocessing as mp
+from tests.estimator_checks import PREPROCESSING, checks
 
 TOL = {"rtol": 1e-12, "atol": 1e-12}
-PROPERTY = settings(max_examples=25, deadline=None)
 
 
 def messy_numbers(seed: int, n_rows: int, n_cols: int, nan_fraction: float) -> np.ndarray:
@@ -63,7 +63,6 @@ def assert_same_objects(a, b):
 
 
 # ------------------------------------------------------------------------------------------ parity
-@PROPERTY
 @given(X=data, with_mean=st.booleans(), with_std=st.booleans())
 def test_standard_scaler_matches_sklearn(X, with_mean, with_std):
     ours = mp.StandardScaler(with_mean=with_mean, with_std=with_std).fit(X)
@@ -78,7 +77,6 @@ def test_standard_scaler_matches_sklearn(X, with_mean, with_std):
     np.testing.assert_allclose(ours.inverse_transform(ours.transform(X)), X, rtol=1e-9, atol=1e-9)
 
 
-@PROPERTY
 @given(X=data, feature_range=st.sampled_from([(0, 1), (-1, 1), (2.5, 3)]), clip=st.booleans())
 def test_min_max_scaler_matches_sklearn(X, feature_range, clip):
     ours = mp.MinMaxScaler(feature_range, clip=clip).fit(X)
@@ -89,7 +87,6 @@ def test_min_max_scaler_matches_sklearn(X, feature_range, clip):
     np.testing.assert_allclose(ours.transform(X_new), theirs.transform(X_new), **TOL)
 
 
-@PROPERTY
 @given(X=data, strategy=st.sampled_from(["mean", "median", "most_frequent", "constant"]))
 def test_simple_imputer_matches_sklearn_on_numbers(X, strategy):
     X = np.round(X, 1)  # repeated values, so most_frequent has something to find
@@ -100,7 +97,6 @@ def test_simple_imputer_matches_sklearn_on_numbers(X, strategy):
     np.testing.assert_allclose(ours.transform(X), theirs.transform(X), **TOL)
 
 
-@PROPERTY
 @given(X=strings, strategy=st.sampled_from(["most_frequent", "constant"]))
 def test_simple_imputer_matches_sklearn_on_strings(X, strategy):
     X[0] = "red"  # no column is entirely missing
@@ -118,7 +114,6 @@ def test_simple_imputer_on_a_pandas_frame_with_a_marker_value():
     assert list(ours.get_feature_names_out()) == ["age", "rooms"]
 
 
-@PROPERTY
 @given(X=strings, unseen=st.booleans())
 def test_one_hot_encoder_matches_sklearn_on_strings(X, unseen):
     ours = mp.OneHotEncoder(handle_unknown="ignore").fit(X)
@@ -135,7 +130,6 @@ def test_one_hot_encoder_matches_sklearn_on_strings(X, unseen):
     )
 
 
-@PROPERTY
 @given(seed=st.integers(0, 2**31), n_rows=st.integers(1, 50), spread=st.sampled_from([3, 50, 10**9]))
 def test_one_hot_encoder_matches_sklearn_on_numbers(seed, n_rows, spread):
     rng = np.random.default_rng(seed)
@@ -162,7 +156,6 @@ def test_one_hot_encoder_given_categories_and_a_dataframe():
     assert list(ours.get_feature_names_out()) == ["size_L", "size_M", "size_S", "n_1", "n_2", "n_3"]
 
 
-@PROPERTY
 @given(
     seed=st.integers(0, 2**31),
     n_cols=st.integers(1, 4),
@@ -265,33 +258,7 @@ def test_polynomial_features_reject_nan():
 
 
 # ------------------------------------------------------------------------------- check_estimator
-CHECKED = [
-    mp.StandardScaler(),
-    mp.StandardScaler(with_mean=False),
-    mp.MinMaxScaler(clip=True),
-    mp.SimpleImputer(),
-    mp.SimpleImputer(strategy="median"),
-    mp.SimpleImputer(strategy="most_frequent"),
-    mp.SimpleImputer(strategy="constant"),
-    mp.OneHotEncoder(),
-    mp.OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-    mp.PolynomialFeatures(degree=3),
-]
-
-
-def checks(estimators):
-    """Every scikit-learn check but the array-API one, which needs SCIPY_ARRAY_API=1 set before scipy is
-    imported: test_sklearn_array_api_check runs it in a fresh interpreter."""
-    from sklearn.utils.estimator_checks import estimator_checks_generator
-
-    for estimator in estimators:
-        for est, check in estimator_checks_generator(estimator, mark="skip"):
-            name = getattr(check, "func", check).__name__
-            if name != "check_array_api_input":
-                yield pytest.param(est, check, id=f"{est!r}-{name}".replace("\n", "").replace(" ", ""))
-
-
-@pytest.mark.parametrize(("estimator", "check"), list(checks(CHECKED)))
+@pytest.mark.parametrize(("estimator", "check"), list(checks(PREPROCESSING)))
 def test_sklearn_check_estimator(estimator, check):
     check(estimator)
 
@@ -301,9 +268,9 @@ def test_sklearn_array_api_check():
     import sys
 
     code = (
-        "from tests.test_preprocessing import CHECKED\n"
+        "from tests.estimator_checks import PREPROCESSING\n"
         "from sklearn.utils.estimator_checks import estimator_checks_generator\n"
-        "for estimator in CHECKED:\n"
+        "for estimator in PREPROCESSING:\n"
         "    ran = 0\n"
         "    for est, check in estimator_checks_generator(estimator):\n"
         "        if getattr(check, 'func', check).__name__ == 'check_array_api_input':\n"

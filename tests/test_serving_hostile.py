@@ -249,9 +249,9 @@ JSON = st.recursive(
 KEYS = ["format", "name", "version", "flavor", "model_file", "model_sha256", "feature_schema", "input", "target"]
 
 
-@settings(
-    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+# A fuzz test of the bundle loader: more examples than the profile's. The fixture is a saved bundle that
+# every example copies and never changes, so sharing it between examples is safe.
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.dictionaries(st.sampled_from([*KEYS, "metrics", "torch"]), JSON, min_size=1, max_size=3))
 def test_malformed_metadata_is_a_bundle_integrity_error_naming_the_file(bundle_dir, tmp_path_factory, changes):
     _, path = bundle_dir
@@ -333,7 +333,7 @@ def test_schemathesis_finds_nothing_the_spec_does_not_say(bundle_dir):
     assert len(checks) > 10
     statuses = set()
 
-    @settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @settings(suppress_health_check=list(HealthCheck))
     @given(data=st.data())
     def run(data, operation, mode):
         statuses.add(

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mlcourse._validation import check_option
 from mlcourse.fairness._validation import Binary, check_binary_inputs
 from mlcourse.metrics import UndefinedMetricWarning
-from mlcourse.metrics._validation import check_option
 
 #: The columns of :attr:`GroupMetrics.by_group`, in order.
 METRICS = ("count", "selection_rate", "true_positive_rate", "false_positive_rate", "precision", "accuracy")
@@ -209,9 +209,9 @@ def group_metrics(y_true, y_pred, *, sensitive_features, sample_weight=None, pos
     return _frame(check_binary_inputs(y_true, y_pred, sensitive_features, sample_weight, pos_label), METRICS)
 
 
-def _gap(metric, kind, y_true, y_pred, sensitive_features, method, sample_weight, pos_label):
+def _gap(metric, kind, y_true, y_pred, sensitive_features, method, sample_weight):
     check_option(method, "method", _METHODS)
-    b = check_binary_inputs(y_true, y_pred, sensitive_features, sample_weight, pos_label)
+    b = check_binary_inputs(y_true, y_pred, sensitive_features, sample_weight)
     if len(b.groups.values) == 1:
         warnings.warn(
             f"sensitive_features has a single group ({b.groups.values[0]!r}): every gap is 0 (ratio 1) by "
@@ -225,26 +225,25 @@ def _gap(metric, kind, y_true, y_pred, sensitive_features, method, sample_weight
 
 
 def demographic_parity_difference(
-    y_true, y_pred, *, sensitive_features, method="between_groups", sample_weight=None, pos_label=None
+    y_true, y_pred, *, sensitive_features, method="between_groups", sample_weight=None
 ) -> float:
     """Largest gap in selection rate, ``P(y_pred = 1 | group)``, between two groups.
 
     0 means every group is selected (approved, flagged, ...) at the same rate, whatever the true labels.
-    ``y_true`` is only checked, not used. Same parameters as :func:`group_metrics`, plus ``method``
-    (see :meth:`GroupMetrics.difference`). A single group gives 0 (with a warning), as in fairlearn.
+    ``y_true`` is only checked, not used. fairlearn's parameters: those of :func:`group_metrics` but
+    ``pos_label`` (the labels are 0/1 or -1/1, and 1 is positive), plus ``method`` (see
+    :meth:`GroupMetrics.difference`). A single group gives 0 (with a warning), as in fairlearn.
 
     Examples
     --------
     >>> demographic_parity_difference([0] * 4, [1, 1, 0, 1], sensitive_features=["a", "a", "b", "b"])
     0.5
     """
-    return _gap(
-        ("selection_rate",), "difference", y_true, y_pred, sensitive_features, method, sample_weight, pos_label
-    )[0]
+    return _gap(("selection_rate",), "difference", y_true, y_pred, sensitive_features, method, sample_weight)[0]
 
 
 def demographic_parity_ratio(
-    y_true, y_pred, *, sensitive_features, method="between_groups", sample_weight=None, pos_label=None
+    y_true, y_pred, *, sensitive_features, method="between_groups", sample_weight=None
 ) -> float:
     """Smallest group selection rate over the largest: 1 is parity; the "four-fifths rule" asks for 0.8.
 
@@ -255,11 +254,11 @@ def demographic_parity_ratio(
     >>> demographic_parity_ratio([0] * 4, [1, 1, 0, 1], sensitive_features=["a", "a", "b", "b"])
     0.5
     """
-    return _gap(("selection_rate",), "ratio", y_true, y_pred, sensitive_features, method, sample_weight, pos_label)[0]
+    return _gap(("selection_rate",), "ratio", y_true, y_pred, sensitive_features, method, sample_weight)[0]
 
 
 def equal_opportunity_difference(
-    y_true, y_pred, *, sensitive_features, method="between_groups", sample_weight=None, pos_label=None
+    y_true, y_pred, *, sensitive_features, method="between_groups", sample_weight=None
 ) -> float:
     """Largest gap in true-positive rate, ``P(y_pred = 1 | y_true = 1, group)``, between two groups.
 
@@ -271,13 +270,11 @@ def equal_opportunity_difference(
     >>> equal_opportunity_difference([1, 1, 1, 1], [1, 1, 0, 1], sensitive_features=["a", "a", "b", "b"])
     0.5
     """
-    return _gap(
-        ("true_positive_rate",), "difference", y_true, y_pred, sensitive_features, method, sample_weight, pos_label
-    )[0]
+    return _gap(("true_positive_rate",), "difference", y_true, y_pred, sensitive_features, method, sample_weight)[0]
 
 
 def equal_opportunity_ratio(
-    y_true, y_pred, *, sensitive_features, method="between_groups", sample_weight=None, pos_label=None
+    y_true, y_pred, *, sensitive_features, method="between_groups", sample_weight=None
 ) -> float:
     """Smallest group true-positive rate over the largest; NaN when every group's TPR is 0.
 
@@ -286,9 +283,7 @@ def equal_opportunity_ratio(
     >>> equal_opportunity_ratio([1, 1, 1, 1], [1, 1, 0, 1], sensitive_features=["a", "a", "b", "b"])
     0.5
     """
-    return _gap(("true_positive_rate",), "ratio", y_true, y_pred, sensitive_features, method, sample_weight, pos_label)[
-        0
-    ]
+    return _gap(("true_positive_rate",), "ratio", y_true, y_pred, sensitive_features, method, sample_weight)[0]
 
 
 def equalized_odds_difference(
@@ -298,7 +293,6 @@ def equalized_odds_difference(
     sensitive_features,
     method="between_groups",
     sample_weight=None,
-    pos_label=None,
     agg="worst_case",
 ) -> float:
     """The larger (or the mean) of the true-positive-rate gap and the false-positive-rate gap.
@@ -328,6 +322,5 @@ def equalized_odds_difference(
         sensitive_features,
         method,
         sample_weight,
-        pos_label,
     )
     return float(max(tpr, fpr) if agg == "worst_case" else (tpr + fpr) / 2)

@@ -16,9 +16,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from mlcourse._validation import is_number
+from mlcourse._validation import check_class_labels, check_option, default_pos_label, is_number, label_in, unique_labels
 from mlcourse.fairness._validation import Groups, check_scores, check_sensitive_features
-from mlcourse.metrics._validation import check_class_labels, check_option, default_pos_label, label_in, unique_labels
 
 CONSTRAINTS = ("demographic_parity", "equal_opportunity")
 

@@ -14,8 +14,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clo
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from mlcourse._validation import check_class_labels
 from mlcourse.fairness._validation import check_sensitive_features
-from mlcourse.metrics._validation import check_class_labels
 
 
 def reweighing_weights(y, sensitive_features) -> np.ndarray:

@@ -13,14 +13,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from mlcourse._validation import is_number
-from mlcourse.metrics._validation import (
+from mlcourse._validation import (
     as_1d,
     check_class_labels,
     check_not_empty,
     check_same_length,
     check_sample_weight,
     default_pos_label,
+    is_number,
     label_in,
     unique_labels,
 )
@@ -152,7 +152,8 @@ def check_binary_inputs(y_true, y_pred, sensitive_features, sample_weight=None, 
             pos_label = default_pos_label(None, labels)
         except ValueError:
             raise ValueError(
-                f"labels are {labels.tolist()}, not 0/1 or -1/1: pass pos_label to say which one is positive"
+                f"labels are {labels.tolist()}, not 0/1 or -1/1: pass pos_label to group_metrics, or map the "
+                "positive label to 1, to say which one is positive"
             ) from None
     elif len(labels) == 2 and not label_in(pos_label, labels):
         raise ValueError(f"pos_label={pos_label!r} is not one of the labels {labels.tolist()}")

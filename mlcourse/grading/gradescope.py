@@ -205,9 +205,11 @@ def build_autograder(
 
     Examples
     --------
-    >>> from mlcourse.grading.gradescope import build_autograder
-    >>> build_autograder("solutions/05_evaluation.ipynb")  # doctest: +SKIP
-    PosixPath('05_evaluation_autograder.zip')
+    >>> import tempfile
+    >>> from mlcourse.grading.gradescope import build_autograder, project_root
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     build_autograder(project_root() / "solutions/05_evaluation.ipynb", f"{folder}/autograder.zip").name
+    'autograder.zip'
     """
     source = Path(source)
     assignment = load_assignment(source)

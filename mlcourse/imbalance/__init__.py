@@ -9,7 +9,8 @@ Examples
 --------
 >>> import numpy as np
 >>> from mlcourse.imbalance import compute_class_weight
->>> compute_class_weight(np.array([0, 0, 0, 1])).tolist()
+>>> y = np.array([0, 0, 0, 1])
+>>> compute_class_weight("balanced", classes=np.unique(y), y=y).tolist()
 [0.6666666666666666, 2.0]
 """
 

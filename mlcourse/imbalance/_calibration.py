@@ -15,15 +15,19 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from mlcourse._validation import is_number
 
 
-def calibration_curve(y_true, y_prob, *, n_bins=5, strategy="uniform"):
+def calibration_curve(y_true, y_prob, *, pos_label=None, n_bins=5, strategy="uniform"):
     """Fraction of positives and mean predicted probability in each non-empty bin of ``y_prob``.
 
-    Same result as ``sklearn.calibration.calibration_curve`` (labels 0/1 or -1/1; the positive class is 1).
+    Same result as ``sklearn.calibration.calibration_curve``.
 
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,), values in {0, 1} or {-1, 1}
+    y_true : array-like of shape (n_samples,)
+        Binary labels.
     y_prob : array-like of shape (n_samples,), values in [0, 1]
+        Predicted probability of the positive class.
+    pos_label : int, float, bool or str, optional
+        The positive class; ``None`` means 1, for labels in {0, 1} or {-1, 1}.
     n_bins : int, default=5
     strategy : {"uniform", "quantile"}
         Equal-width bins on [0, 1], or bins holding equal numbers of samples.
@@ -45,8 +49,10 @@ def calibration_curve(y_true, y_prob, *, n_bins=5, strategy="uniform"):
     if not np.all((y_prob >= 0) & (y_prob <= 1)):
         raise ValueError("y_prob has values outside [0, 1]")
     labels = np.unique(y_true)
-    if not (set(labels.tolist()) <= {0, 1} or set(labels.tolist()) <= {-1, 1}):
-        raise ValueError(f"y_true must be binary with labels 0/1 or -1/1, got labels {labels}")
+    if len(labels) > 2:
+        raise ValueError(f"y_true must be binary, got labels {labels}")
+    if pos_label is None and not (set(labels.tolist()) <= {0, 1} or set(labels.tolist()) <= {-1, 1}):
+        raise ValueError(f"y_true has labels {labels}, not 0/1 or -1/1: pass pos_label to say which one is positive")
     if not (is_number(n_bins) and isinstance(n_bins, Integral)) or n_bins < 1:
         raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}")
     if strategy == "uniform":
@@ -57,7 +63,7 @@ def calibration_curve(y_true, y_prob, *, n_bins=5, strategy="uniform"):
         raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}")
     bin_of = np.searchsorted(edges[1:-1], y_prob)
     total = np.bincount(bin_of, minlength=n_bins)
-    positives = np.bincount(bin_of, weights=y_true == 1, minlength=n_bins)
+    positives = np.bincount(bin_of, weights=y_true == (1 if pos_label is None else pos_label), minlength=n_bins)
     prob_sum = np.bincount(bin_of, weights=y_prob, minlength=n_bins)
     nonzero = total > 0
     return positives[nonzero] / total[nonzero], prob_sum[nonzero] / total[nonzero]

@@ -197,13 +197,39 @@ class ResampledClassifier(ClassifierMixin, BaseEstimator):
         return self.estimator_.decision_function(X)
 
 
-def make_pipeline(sampler, estimator):
-    """Shorthand for ``ResampledClassifier(estimator, sampler)``: resample in ``fit``, then fit ``estimator``.
+def make_pipeline(*steps):
+    """Chain steps into one classifier, as imbalanced-learn's ``make_pipeline``: a sampler resamples in ``fit`` only.
+
+    Steps before the first sampler (a scaler, which SMOTE's distances need) transform every row; the
+    sampler resamples the rows that reach it, inside ``fit``, and the steps after it are fitted on the
+    result. Prediction never resamples.
+
+    Parameters
+    ----------
+    *steps : estimators
+        Transformers and samplers (objects with ``fit_resample``), then the final classifier.
+
+    Returns
+    -------
+    ResampledClassifier, or a :class:`mlcourse.pipeline.Pipeline` whose steps lead to one
+        A plain ``Pipeline`` when there is no sampler.
 
     Examples
     --------
     >>> from sklearn.linear_model import LogisticRegression
+    >>> from mlcourse.preprocessing import StandardScaler
     >>> make_pipeline(SMOTE(), LogisticRegression())
     ResampledClassifier(estimator=LogisticRegression(), sampler=SMOTE())
+    >>> [name for name, _ in make_pipeline(StandardScaler(), SMOTE(), LogisticRegression()).steps]
+    ['standardscaler', 'resampledclassifier']
     """
-    return ResampledClassifier(estimator, sampler)
+    from mlcourse.pipeline import make_pipeline as chain
+
+    first = next((i for i, step in enumerate(steps) if hasattr(step, "fit_resample")), None)
+    if first is None:
+        return chain(*steps)
+    rest = steps[first + 1 :]
+    if not rest:
+        raise ValueError(f"the last step must be a classifier, not the sampler {steps[first]!r}")
+    model = ResampledClassifier(rest[0] if len(rest) == 1 else make_pipeline(*rest), steps[first])
+    return chain(*steps[:first], model) if first else model

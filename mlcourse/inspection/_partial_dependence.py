@@ -28,18 +28,31 @@ _RESPONSES = ("auto", "predict_proba", "decision_function")
 _KINDS = ("average", "individual", "both")
 
 
-def mquantiles(x, prob, alphap: float = 0.4, betap: float = 0.4) -> np.ndarray:
+def mquantiles(a, prob=(0.25, 0.5, 0.75), alphap: float = 0.4, betap: float = 0.4) -> np.ndarray:
     """Sample quantiles with plotting positions ``(k - alphap) / (n + 1 - alphap - betap)``.
 
     The defaults are those of ``scipy.stats.mstats.mquantiles`` (approximately unbiased whatever the
     distribution); numpy's ``np.quantile`` has no method with these positions.
+
+    Parameters
+    ----------
+    a : array-like
+        The data, flattened.
+    prob : array-like, default=(0.25, 0.5, 0.75)
+        The probabilities of the quantiles, in [0, 1].
+    alphap, betap : float, default=0.4
+        The plotting-position parameters.
+
+    Returns
+    -------
+    ndarray of shape (len(prob),)
 
     Examples
     --------
     >>> mquantiles([1.0, 2.0, 3.0, 4.0], [0.05, 0.95]).round(4).tolist()
     [1.0, 4.0]
     """
-    x = np.sort(np.asarray(x, dtype=np.float64).ravel())
+    x = np.sort(np.asarray(a, dtype=np.float64).ravel())
     p = np.atleast_1d(np.asarray(prob, dtype=np.float64))
     n = len(x)
     if n == 1:
@@ -65,6 +78,22 @@ def _column_index(X, feature) -> int:
     if not 0 <= feature < X.shape[1]:
         raise ValueError(f"feature must be in [0, {X.shape[1] - 1}], got {feature}")
     return int(feature)
+
+
+def _is_categorical(X, j: int, categorical_features) -> bool:
+    """Whether column ``j`` is one of ``categorical_features`` (a boolean mask, column indices or names)."""
+    if categorical_features is None:
+        return False
+    marks = np.asarray(categorical_features)
+    if marks.size == 0:
+        raise ValueError("categorical_features=[] is not supported: pass None when no feature is categorical")
+    if marks.dtype.kind == "b":
+        if marks.size != X.shape[1]:
+            raise ValueError(
+                f"a boolean categorical_features needs one entry per column of X ({X.shape[1]}), got {marks.size}"
+            )
+        return bool(marks.ravel()[j])
+    return j in [_column_index(X, mark) for mark in marks.ravel().tolist()]
 
 
 def _column(X, j):
@@ -121,12 +150,12 @@ def partial_dependence(
     X,
     features,
     *,
+    sample_weight=None,
+    categorical_features=None,
     response_method="auto",
     percentiles=(0.05, 0.95),
     grid_resolution=100,
     kind="average",
-    categorical=False,
-    sample_weight=None,
 ):
     """Partial dependence of the predictions on one feature (``method="brute"``).
 
@@ -137,6 +166,12 @@ def partial_dependence(
         The rows whose predictions are averaged (typically the training or a held-out set).
     features : int or str
         The feature: a column index, or a column name of a DataFrame.
+    sample_weight : array-like of shape (n_samples,), optional
+        Weights of the rows in the average.
+    categorical_features : array-like of bool, int or str, optional
+        The categorical features: a boolean mask over the columns, or column indices or names. The grid
+        of a categorical feature is its distinct values. Required for an integer column, which
+        scikit-learn refuses to treat as continuous.
     response_method : {"auto", "predict_proba", "decision_function"}, default="auto"
         For classifiers; ``"auto"`` tries ``predict_proba`` first. Regressors use ``predict`` and
         need ``"auto"``.
@@ -146,11 +181,6 @@ def partial_dependence(
         Number of grid points (fewer if the feature has fewer distinct values).
     kind : {"average", "individual", "both"}, default="average"
         The averaged curve, one curve per row (ICE), or both.
-    categorical : bool, default=False
-        Use the feature's distinct values as the grid. Required for an integer column, which
-        scikit-learn refuses to treat as continuous.
-    sample_weight : array-like of shape (n_samples,), optional
-        Weights of the rows in the average.
 
     Returns
     -------
@@ -180,10 +210,11 @@ def partial_dependence(
             raise ValueError(f"sample_weight must have shape ({n_samples},), got {sample_weight.shape}")
     j = _column_index(X, features)
     column = _column(X, j)
+    categorical = _is_categorical(X, j, categorical_features)
     if not categorical and column.dtype.kind in "iu":
         raise ValueError(
-            f"feature {features!r} holds integers: convert it to float for a continuous grid, or pass "
-            "categorical=True (scikit-learn refuses integer columns too)"
+            f"feature {features!r} holds integers: convert it to float for a continuous grid, or list it in "
+            "categorical_features (scikit-learn refuses integer columns too)"
         )
     grid = grid_from_X(column, percentiles=percentiles, grid_resolution=grid_resolution, categorical=categorical)
     predictions = _predictions_on_grid(estimator, X, j, grid, response_method)

@@ -8,24 +8,26 @@ from numbers import Real
 
 import numpy as np
 
-from mlcourse._validation import check_param
-from mlcourse.metrics._validation import (
-    Targets,
+from mlcourse._validation import (
     as_1d,
-    as_float,
     check_class_labels,
     check_not_empty,
     check_option,
+    check_param,
     check_same_length,
     check_sample_weight,
+    default_pos_label,
+    label_in,
+    unique_labels,
+)
+from mlcourse.metrics._validation import (
+    Targets,
+    as_float,
     check_targets,
     check_zero_division,
     confusion_counts,
-    default_pos_label,
     encode,
-    label_in,
     positions,
-    unique_labels,
     warn,
     weighted_mean,
 )

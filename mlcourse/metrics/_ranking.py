@@ -6,20 +6,17 @@ from itertools import combinations
 
 import numpy as np
 
-from mlcourse.metrics._validation import (
+from mlcourse._validation import (
     as_1d,
-    as_float,
-    binary_classes,
     check_class_labels,
     check_not_empty,
     check_option,
     check_same_length,
     check_sample_weight,
     default_pos_label,
-    positions,
     unique_labels,
-    warn,
 )
+from mlcourse.metrics._validation import as_float, binary_classes, positions, warn
 
 # ---------------------------------------------------------------------------------------------
 # The shared core: true and false positives at every threshold

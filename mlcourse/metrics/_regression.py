@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlcourse.metrics._validation import (
-    as_float,
-    check_not_empty,
-    check_same_length,
-    check_sample_weight,
-    warn,
-)
+from mlcourse._validation import check_not_empty, check_same_length, check_sample_weight
+from mlcourse.metrics._validation import as_float, warn
 
 _MULTIOUTPUT = ("raw_values", "uniform_average", "variance_weighted")
 

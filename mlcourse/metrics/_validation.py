@@ -1,6 +1,7 @@
 """Input checks shared by every metric, so that no metric repeats them.
 
-Each check raises a ``ValueError`` or ``TypeError`` whose message names the argument at fault
+The checks of single arrays and labels are in :mod:`mlcourse._validation`, shared with the fairness
+package; here are those only metrics need. Each check raises a ``ValueError`` or ``TypeError`` whose message names the argument at fault
 (``y_true``, ``y_pred``, ``y_score``, ``y_proba``, ``sample_weight``, ``labels`` ...), and each
 accepts or rejects the same inputs as its scikit-learn twin.
 """
@@ -12,7 +13,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-from mlcourse._validation import is_number
+from mlcourse._validation import (
+    as_array,
+    check_class_labels,
+    check_finite,
+    check_not_empty,
+    check_same_length,
+    check_sample_weight,
+    is_number,
+    is_text,
+    unique_labels,
+)
 
 
 class UndefinedMetricWarning(UserWarning):
@@ -27,15 +38,6 @@ class UndefinedMetricWarning(UserWarning):
 # ---------------------------------------------------------------------------------------------
 
 
-def check_option(value, name: str, options) -> None:
-    """Reject a keyword argument that is not one of ``options``."""
-    # `value in options` would compare arrays elementwise; test identity/equality one by one.
-    for option in options:
-        if value is option or (isinstance(value, str) and isinstance(option, str) and value == option):
-            return
-    raise ValueError(f"{name} must be one of {list(options)!r}, got {value!r}")
-
-
 def check_zero_division(zero_division) -> float:
     """Validate ``zero_division`` and return the value to put where a ratio is 0/0."""
     if isinstance(zero_division, str):
@@ -47,35 +49,6 @@ def check_zero_division(zero_division) -> float:
         if zero_division in (0, 1):
             return float(zero_division)
     raise ValueError(f"zero_division must be 'warn', 0, 1 or np.nan, got {zero_division!r}")
-
-
-def as_array(y, name: str) -> np.ndarray:
-    """Turn array-likes into an ndarray; strings stored as Python objects become a str array."""
-    if isinstance(y, (str, bytes)) or np.isscalar(y) or y is None:
-        raise TypeError(f"{name} must be an array-like of samples, got {type(y).__name__} {y!r}")
-    try:
-        arr = np.asarray(y)
-    except ValueError as err:  # ragged nested lists
-        raise ValueError(f"{name} could not be turned into an array: {err}") from None
-    if arr.dtype.kind == "O":
-        # An object array is fine when every element is a string (as pandas often hands over).
-        if all(isinstance(v, str) for v in arr.ravel()):
-            arr = arr.astype(str)
-        else:
-            raise ValueError(f"{name} must hold numbers or strings; it holds {type(arr.ravel()[0]).__name__} objects")
-    if arr.dtype.kind not in "biufUS":
-        raise TypeError(f"{name} must hold numbers or strings, got dtype {arr.dtype}")
-    return arr
-
-
-def as_1d(y, name: str) -> np.ndarray:
-    """Return ``y`` as a 1-D array; a column vector of shape (n, 1) is flattened as scikit-learn does."""
-    arr = as_array(y, name)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got an array of shape {arr.shape}")
-    return arr
 
 
 def as_float(y, name: str, *, max_ndim: int = 1) -> np.ndarray:
@@ -94,47 +67,6 @@ def as_float(y, name: str, *, max_ndim: int = 1) -> np.ndarray:
     return arr
 
 
-def check_finite(arr: np.ndarray, name: str) -> None:
-    """Reject NaN and infinity. The sum is a cheap first test: it is finite when every value is."""
-    if arr.dtype.kind not in "fc" or np.isfinite(np.sum(arr)):
-        return
-    if np.isnan(arr).any():
-        raise ValueError(f"{name} contains NaN")
-    if np.isinf(arr).any():
-        raise ValueError(f"{name} contains infinity")
-
-
-def check_not_empty(arr: np.ndarray, name: str) -> None:
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty; at least 1 sample is needed")
-
-
-def check_same_length(**arrays) -> None:
-    """All arrays (``None`` skipped) must have as many samples as the first one."""
-    named = [(name, arr) for name, arr in arrays.items() if arr is not None]
-    first_name, first = named[0]
-    for name, arr in named[1:]:
-        if len(arr) != len(first):
-            raise ValueError(f"{first_name} and {name} have different lengths: {len(first)} vs {len(arr)}")
-
-
-def check_sample_weight(sample_weight, n_samples: int, *, allow_all_zero: bool = False) -> np.ndarray | None:
-    """Validate ``sample_weight``: 1-D, numeric, finite, one per sample, not all zero (unless allowed)."""
-    if sample_weight is None:
-        return None
-    weight = as_array(sample_weight, "sample_weight")
-    if weight.dtype.kind not in "biuf":
-        raise TypeError(f"sample_weight must hold numbers, got dtype {weight.dtype}")
-    if weight.ndim != 1:
-        raise ValueError(f"sample_weight must be 1-D, got an array of shape {weight.shape}")
-    if len(weight) != n_samples:
-        raise ValueError(f"y_true and sample_weight have different lengths: {n_samples} vs {len(weight)}")
-    check_finite(weight, "sample_weight")
-    if not allow_all_zero and not np.any(weight):
-        raise ValueError("sample_weight must contain at least one non-zero weight")
-    return weight
-
-
 def weighted_mean(values: np.ndarray, weight: np.ndarray | None, normalize: bool = True) -> float:
     """Mean (or sum when ``normalize=False``) of ``values``, each counted ``weight`` times."""
     if normalize:
@@ -147,39 +79,13 @@ def weighted_mean(values: np.ndarray, weight: np.ndarray | None, normalize: bool
 # ---------------------------------------------------------------------------------------------
 
 
-def check_class_labels(y, name: str) -> np.ndarray:
-    """A 1-D array of class labels: strings, booleans, integers, or floats holding whole numbers."""
-    arr = as_1d(y, name)
-    if arr.dtype.kind in "fc":
-        check_finite(arr, name)
-        # scikit-learn calls a float array with any fractional value "continuous": not class labels.
-        if np.any(arr != arr.astype(np.int64)):
-            raise ValueError(f"{name} holds continuous values; classification metrics need class labels")
-    return arr
-
-
-def _is_text(arr: np.ndarray) -> bool:
-    return arr.dtype.kind in "US"
-
-
-def unique_labels(y: np.ndarray) -> np.ndarray:
-    """Sorted distinct labels of one array (``np.unique``, with a counting shortcut for small integers)."""
-    if y.dtype.kind in "biu" and len(y):
-        lo, hi = int(y.min()), int(y.max())
-        if hi - lo <= 4 * len(y) + 1024:
-            # Count each value once: linear time, where np.unique would sort.
-            present = np.flatnonzero(np.bincount((y.astype(np.int64) - lo) if lo else y.astype(np.intp, copy=False)))
-            return (present + lo).astype(y.dtype)
-    return np.unique(y)
-
-
 def encode(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sorted union of the labels of both arrays, and each array as indices into it.
 
     Integer labels in a small range are counted with ``np.bincount`` (linear time); anything else
     (strings, sparse or huge integers) goes through one ``np.unique`` (a sort).
     """
-    if _is_text(y_true) != _is_text(y_pred) and len(y_true) and len(y_pred):
+    if is_text(y_true) != is_text(y_pred) and len(y_true) and len(y_pred):
         raise ValueError(f"y_true and y_pred mix string and number labels: {y_true[:3]!r}... and {y_pred[:3]!r}...")
     n = len(y_true) + len(y_pred)
     if y_true.dtype.kind in "biuf" and y_pred.dtype.kind in "biuf" and n > 0:
@@ -237,17 +143,10 @@ def check_targets(y_true, y_pred, sample_weight=None) -> Targets:
 
 def positions(classes: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Index of each of ``labels`` in the sorted ``classes``; ``len(classes)`` for a label not there."""
-    if len(classes) == 0 or _is_text(classes) != _is_text(labels):
+    if len(classes) == 0 or is_text(classes) != is_text(labels):
         return np.full(len(labels), len(classes), dtype=np.intp)
     idx = np.searchsorted(classes, labels).clip(0, len(classes) - 1)
     return np.where(classes[idx] == labels, idx, len(classes))
-
-
-def label_in(label, classes: np.ndarray) -> bool:
-    """``label in classes`` without numpy's elementwise comparison of strings with numbers."""
-    if isinstance(label, str) != _is_text(classes):
-        return False
-    return bool(np.any(classes == label))
 
 
 def confusion_counts(targets: Targets) -> np.ndarray:
@@ -269,20 +168,6 @@ def binary_classes(y_true: np.ndarray) -> tuple[str, np.ndarray]:
     """Type ("binary" or "multiclass") and sorted classes of one label array."""
     classes = unique_labels(y_true)
     return ("multiclass" if len(classes) > 2 else "binary"), classes
-
-
-def default_pos_label(pos_label, classes: np.ndarray):
-    """``pos_label=None`` means 1, allowed only when the classes are {0, 1}, {-1, 1} or one of them."""
-    if pos_label is not None:
-        return pos_label
-    known = ({0, 1}, {-1, 1}, {0}, {-1}, {1})
-    if _is_text(classes) or len(classes) > 2 or set(classes.tolist()) not in known:
-        shown = ", ".join(repr(c) for c in classes.tolist())
-        raise ValueError(
-            f"y_true takes value in {{{shown}}} and pos_label is not specified: either make y_true take "
-            "value in {0, 1} or {-1, 1} or pass pos_label explicitly."
-        )
-    return 1
 
 
 def warn(message: str, category=UndefinedMetricWarning) -> None:

@@ -36,7 +36,7 @@ def _fit_and_score(estimator, X, y, train, test, scorer, params=None, train_scor
     return float(scorer(model, _take(X, train), _take(y, train))), float(test_score)
 
 
-def cross_val_score(estimator, X, y=None, *, cv=5, scoring=None):
+def cross_val_score(estimator, X, y=None, *, scoring=None, cv=None):
     """Score ``estimator`` by K-fold cross-validation: fit a fresh clone on each training fold, score the rest.
 
     Parameters
@@ -45,11 +45,11 @@ def cross_val_score(estimator, X, y=None, *, cv=5, scoring=None):
         Any scikit-learn-compatible estimator (a pipeline keeps preprocessing inside each fold).
     X : array-like or DataFrame of shape (n_samples, n_features)
     y : array-like of shape (n_samples,), optional
-    cv : int, splitter or iterable of (train, test), default=5
-        An int means ``StratifiedKFold`` for a classifier, ``KFold`` otherwise (no shuffling).
     scoring : str, callable or None
         A scikit-learn scorer name (``"accuracy"``, ``"neg_mean_squared_error"``, ...), a callable
         ``scorer(estimator, X, y)``, or ``None`` for ``estimator.score``.
+    cv : int, splitter, iterable of (train, test) or None, default=None
+        An int means ``StratifiedKFold`` for a classifier, ``KFold`` otherwise (no shuffling); ``None`` means 5.
 
     Returns
     -------
@@ -68,7 +68,15 @@ def cross_val_score(estimator, X, y=None, *, cv=5, scoring=None):
 
 
 def learning_curve(
-    estimator, X, y, *, train_sizes=(0.1, 0.325, 0.55, 0.775, 1.0), cv=5, scoring=None, shuffle=False, random_state=None
+    estimator,
+    X,
+    y,
+    *,
+    train_sizes=(0.1, 0.325, 0.55, 0.775, 1.0),
+    cv=None,
+    scoring=None,
+    shuffle=False,
+    random_state=None,
 ):
     """Training and validation scores as the training set grows: does more data help?
 
@@ -82,7 +90,8 @@ def learning_curve(
     y : array-like of shape (n_samples,)
     train_sizes : sequence of float or int
         Fractions of the largest training fold (in (0, 1]) or absolute numbers of rows.
-    cv : int, splitter or iterable of (train, test), default=5
+    cv : int, splitter, iterable of (train, test) or None, default=None
+        As in :func:`cross_val_score`: ``None`` means 5 folds.
     scoring : str, callable or None
     shuffle : bool, default=False
         Shuffle each training fold before taking its first ``n`` rows (do it when rows are sorted by class).
@@ -127,7 +136,7 @@ def learning_curve(
     return sizes, scores[..., 0], scores[..., 1]
 
 
-def validation_curve(estimator, X, y, *, param_name, param_range, cv=5, scoring=None):
+def validation_curve(estimator, X, y, *, param_name, param_range, cv=None, scoring=None):
     """Training and validation scores for each value of one hyper-parameter: where does overfitting start?
 
     Parameters
@@ -139,7 +148,8 @@ def validation_curve(estimator, X, y, *, param_name, param_range, cv=5, scoring=
         The parameter to vary, ``"step__param"`` for a step of a pipeline.
     param_range : sequence
         Its values.
-    cv : int, splitter or iterable of (train, test), default=5
+    cv : int, splitter, iterable of (train, test) or None, default=None
+        As in :func:`cross_val_score`: ``None`` means 5 folds.
     scoring : str, callable or None
 
     Returns

@@ -203,7 +203,7 @@ def psi(reference, current, *, n_bins: int = 10, eps: float = PSI_EPS) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
-def rel_entr(x, y) -> np.ndarray:
+def rel_entr(x, y, /) -> np.ndarray:
     """Elementwise ``x ln(x / y)``, with ``0 ln(0 / y) = 0`` and ``+inf`` where ``x > 0 = y`` (SciPy's)."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):

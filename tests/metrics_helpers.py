@@ -6,18 +6,8 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from hypothesis import HealthCheck, event, settings
+from hypothesis import event
 from hypothesis.control import currently_in_test_context
-
-# 200 examples per function, no deadline (sklearn's first calls are slow), reproducible in CI.
-settings.register_profile(
-    "mlcourse-metrics",
-    max_examples=200,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-)
-PARITY = settings(settings.get_profile("mlcourse-metrics"))
 
 RTOL = ATOL = 1e-12
 
