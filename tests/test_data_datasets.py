@@ -19,7 +19,9 @@ def test_load_matches_scikit_learn(name):
     assert frame.shape == (SHAPES[name][0], SHAPES[name][1] + 1)
     assert list(frame.columns) == [*bunch.feature_names, TARGET]
     np.testing.assert_array_equal(frame.drop(columns=TARGET).to_numpy(), bunch.data)
-    np.testing.assert_array_equal(frame[TARGET].to_numpy(), bunch.target)
+    # The course's convention, 1 = the class we look for, flips breast cancer's codes (malignant is 0 there).
+    expected = 1 - bunch.target if name == "breast_cancer" else bunch.target
+    np.testing.assert_array_equal(frame[TARGET].to_numpy(), expected)
     expected_kind = "f" if DATASETS[name][1] == "regression" else "i"
     assert frame[TARGET].dtype.kind == expected_kind
 
@@ -58,3 +60,17 @@ def test_bad_names_list_the_valid_ones():
 def test_column_names_are_plain_python_strings():
     # scikit-learn refuses a frame whose column names mix numpy and Python strings.
     assert all(type(c) is str for c in load("wine").columns)
+
+
+def test_breast_cancer_codes_malignant_as_the_positive_class():
+    named, codes = load("breast_cancer", target_names=True), load("breast_cancer")
+    assert set(named[TARGET][codes[TARGET] == 1]) == {"malignant"}
+    assert set(named[TARGET][codes[TARGET] == 0]) == {"benign"}
+
+
+@pytest.mark.parametrize("name", sorted(DATASETS))
+def test_return_X_y_splits_the_same_frame(name):
+    frame = load(name)
+    X, y = load(name, return_X_y=True)
+    pd.testing.assert_frame_equal(X, frame.drop(columns=TARGET))
+    pd.testing.assert_series_equal(y, frame[TARGET])

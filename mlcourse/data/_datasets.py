@@ -7,9 +7,17 @@ import pandas as pd
 #: Name of the column that holds what a model should predict, in every frame :func:`load` returns.
 TARGET = "target"
 
+#: The course's label convention: the positive class (1) is the one we look for. scikit-learn codes breast
+#: cancer 0 = malignant, 1 = benign, so :func:`load` flips those codes; the class names stay as they are.
+_FLIPPED = {"breast_cancer"}
+
 #: The bundled datasets: name -> (scikit-learn loader, task, one-line description).
 DATASETS = {
-    "breast_cancer": ("load_breast_cancer", "classification", "569 tumours, 30 image features, malignant/benign"),
+    "breast_cancer": (
+        "load_breast_cancer",
+        "classification",
+        "569 tumours, 30 image features, 1 = malignant, 0 = benign",
+    ),
     "diabetes": ("load_diabetes", "regression", "442 patients, 10 measurements, disease progression after a year"),
     "digits": ("load_digits", "classification", "1797 8x8 images of handwritten digits 0-9, one column per pixel"),
     "iris": ("load_iris", "classification", "150 flowers, 4 measurements in cm, 3 species"),
@@ -17,8 +25,14 @@ DATASETS = {
 }
 
 
-def load(name: str, *, target_names: bool = False) -> pd.DataFrame:
+def load(
+    name: str, *, target_names: bool = False, return_X_y: bool = False
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.Series]:
     """Load a dataset bundled with scikit-learn as one DataFrame (no download, works offline).
+
+    The course has one label convention: the positive class, 1, is the one we look for. For
+    ``"breast_cancer"`` that is malignant, so its integer codes are scikit-learn's flipped
+    (scikit-learn codes malignant as 0): 1 = malignant, 0 = benign.
 
     Parameters
     ----------
@@ -27,6 +41,9 @@ def load(name: str, *, target_names: bool = False) -> pd.DataFrame:
     target_names : bool, default=False
         For the classification sets, put the class names (``"malignant"``, ``"setosa"``, ...)
         in the target column instead of the integer codes.
+    return_X_y : bool, default=False
+        Return ``(X, y)``: the feature columns and the target as a Series, as scikit-learn's
+        loaders do with ``return_X_y=True, as_frame=True``.
 
     Returns
     -------
@@ -35,6 +52,8 @@ def load(name: str, *, target_names: bool = False) -> pd.DataFrame:
         (:data:`TARGET`): integer class codes, class names (``str``) with ``target_names=True``,
         or for ``"diabetes"`` the float disease-progression score. The diabetes features are the
         raw measurements (age in years, BMI, ...), not scikit-learn's scaled version.
+    (X, y) : tuple of pandas.DataFrame and pandas.Series
+        With ``return_X_y=True``: the same frame split into its features and its target.
 
     Raises
     ------
@@ -51,6 +70,9 @@ def load(name: str, *, target_names: bool = False) -> pd.DataFrame:
     (150, 5)
     >>> iris["target"].value_counts().to_dict()
     {'setosa': 50, 'versicolor': 50, 'virginica': 50}
+    >>> X, y = load("breast_cancer", return_X_y=True)
+    >>> X.shape, int(y.sum())  # 212 of the 569 tumours are malignant: the positive class
+    ((569, 30), 212)
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, got {type(name).__name__}")
@@ -71,5 +93,7 @@ def load(name: str, *, target_names: bool = False) -> pd.DataFrame:
         names = [str(n) for n in bunch.target_names]
         frame[TARGET] = pd.Series([names[i] for i in bunch.target], dtype="str")
     else:
-        frame[TARGET] = bunch.target
+        frame[TARGET] = 1 - bunch.target if name in _FLIPPED else bunch.target
+    if return_X_y:
+        return frame.drop(columns=TARGET), frame[TARGET]
     return frame
