@@ -1,6 +1,7 @@
 """Autograding for mlcourse assignments: ``release``, ``check`` and ``grade``.
 
-Importing this package is cheap: it defines :func:`award` (partial credit, usable in test cells)
+Importing this package is cheap: it defines :func:`award` (partial credit, usable in test cells) and
+:func:`define` (a function made where the student's code runs, for tests that test the student's tests),
 and loads the rest on first use (``mlcourse.grading.grade``, ``.release``, ``.check``, ...).
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import numbers
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -86,10 +87,66 @@ def recording_awards() -> Iterator[list[tuple[float, str]]]:
         _recorder.reset(token)
 
 
+#: How :func:`define` makes a function, in this context: set while the grader runs a test cell (it then
+#: sends the source to the student's kernel), else None (the function is made here).
+_definer: ContextVar[Callable[[str, str], Any] | None] = ContextVar("mlcourse_definer", default=None)
+
+
+def define(source: str, name: str) -> Callable[..., Any]:
+    """Run ``source`` where the student's code runs and return the function it defines as ``name``.
+
+    For assignments that grade the student's *tests*: a test cell hands a student's test function an
+    implementation -- a correct one, which the test must pass, or a buggy one (a mutant), which it must
+    fail. Functions cannot cross the grader's process boundary, so the implementation is made from its
+    source text inside the student's kernel, where the student's test can call it; the grader gets a
+    handle to pass. Run by hand (a learner's own kernel, ``mlcourse check``) it is made here. The
+    source is the assignment author's: it may import what the student may not.
+
+    Parameters
+    ----------
+    source : str
+        Python code that defines ``name`` (and anything it needs).
+    name : str
+        The function to return.
+
+    Returns
+    -------
+    function : callable
+
+    Examples
+    --------
+    >>> off_by_one = define("def top(xs, k):\\n    return sorted(xs)[-k - 1:]", "top")
+    >>> off_by_one([3, 1, 2], 1)
+    [2, 3]
+    """
+    if not isinstance(source, str):
+        raise TypeError(f"source must be a str, not {type(source).__name__}")
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be a Python identifier, got {name!r}")
+    definer = _definer.get()
+    if definer is not None:
+        return definer(source, name)
+    namespace: dict[str, Any] = {"__name__": "__mlcourse_reference__"}
+    exec(compile(source, "<mlcourse reference>", "exec"), namespace)
+    if not callable(namespace.get(name)):
+        raise ValueError(f"source does not define a function named {name!r}")
+    return namespace[name]
+
+
+@contextmanager
+def defining_with(definer: Callable[[str, str], Any]) -> Iterator[None]:
+    """Inside the block, :func:`define` calls ``definer(source, name)`` (the grader's kernel bridge)."""
+    token = _definer.set(definer)
+    try:
+        yield
+    finally:
+        _definer.reset(token)
+
+
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'mlcourse.grading' has no attribute {name!r}")
 
 
-__all__ = ["award", "recording_awards", *sorted(_SUBMODULES)]
+__all__ = ["award", "define", "defining_with", "recording_awards", *sorted(_SUBMODULES)]

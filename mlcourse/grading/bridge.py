@@ -123,6 +123,10 @@ class Bridge:
         """The value of a student global: plain data, a proxy, or :data:`MISSING`."""
         return self.request(op="describe", name=name)
 
+    def define(self, source: str, name: str) -> Any:
+        """Make the function ``name`` from the author's ``source`` in the kernel; return its proxy."""
+        return self.request(op="define", source=source, name=name)
+
     def call(self, ref: int, args: tuple, kwargs: dict) -> Any:
         def handle(obj: Any) -> int:
             if isinstance(obj, Remote) and obj._bridge is self:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlcourse.grading import award, recording_awards
+from mlcourse.grading import award, defining_with, recording_awards
 from mlcourse.grading.bridge import MISSING, Bridge, KernelLost, ProtocolError, StudentError, bootstrap_code
 from mlcourse.grading.format import MARKDOWN_STUB, Assignment, Question, cell_role, nbgrader_meta
 from mlcourse.grading.imports import forbidden_uses
@@ -231,7 +231,7 @@ def _run_test(question: Question, session: _Session, setup_ns: dict, result: Que
     if session.kernel.exchange is not None:  # files a test makes are then where the kernel can read them
         tempfile.tempdir = str(session.kernel.exchange)
     try:
-        with recording_awards() as awards:
+        with recording_awards() as awards, defining_with(session.bridge.define):
             ns = _test_namespace(student_names, session, setup_ns)
             exec(compile(_strip_magics(question.visible), f"<test {question.name}>", "exec"), ns)
             if question.hidden:
