@@ -63,6 +63,33 @@ LESSONS = (
         14, "explaining_models", "Explaining models and model cards", "evaluate", "inspection", "sklearn.inspection"
     ),
     Lesson(15, "capstone", "Capstone: the whole loop end to end", "all", "all", "all"),
+    Lesson(
+        16,
+        "deep_learning_frameworks",
+        "Deep-learning frameworks on images: conv nets, PyTorch, Keras, TensorFlow",
+        "model",
+        "nn (Conv2d, MaxPool2d)",
+        "torch.nn, Keras, TensorFlow",
+    ),
+    Lesson(
+        17,
+        "language_models",
+        "Language models offline: tokenizers, attention, a tiny GPT, retrieval, agents",
+        "model",
+        "text (BPE, TF-IDF, BM25, attention, GPT)",
+        "Hugging Face transformers, tokenizers",
+    ),
+    Lesson(
+        18, "testing_ml_code", "Testing ML code, and CI/CD", "deploy", "mutation grading", "pytest, hypothesis, pandera"
+    ),
+    Lesson(
+        19,
+        "edge_and_cost",
+        "Models on small devices and the cost of a prediction",
+        "deploy",
+        "quantize",
+        "torch.ao, ONNX Runtime",
+    ),
 )
 
 #: The lifecycle the course walks around, in order; monitoring leads back to data.

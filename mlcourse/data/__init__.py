@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from mlcourse.data._datasets import DATASETS, TARGET, load
 from mlcourse.data._messy import DEFAULTS, LEAKY_NAME, make_messy
+from mlcourse.data._spam import make_spam
 from mlcourse.data._validation import Column, Schema, infer_schema, summarize, validate
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "infer_schema",
     "load",
     "make_messy",
+    "make_spam",
     "summarize",
     "validate",
 ]

@@ -7,8 +7,9 @@ Writes are atomic, so several processes can log at once without losing a value.
 
 The twin is MLflow's tracking API (``mlflow-skinny``: client and file store, no server).
 :func:`compare` returns a table shaped like ``mlflow.search_runs``, and :func:`to_mlflow`
-copies our runs into MLflow; ``tests/test_tracking.py`` checks that the two agree. MLflow is
-imported only inside :func:`to_mlflow`.
+copies our runs into MLflow; ``tests/test_tracking.py`` checks that the two agree. :func:`to_wandb`
+logs them to Weights & Biases offline and :func:`read_wandb` reads an offline W&B run back. MLflow
+and wandb are imported only inside those functions.
 
 Examples
 --------
@@ -32,6 +33,7 @@ from mlcourse.tracking._mlflow import to_mlflow, tracking_uri_for
 from mlcourse.tracking._plots import plot_compare, plot_metric
 from mlcourse.tracking._run import STATUSES, DataMismatchError, Metric, Run
 from mlcourse.tracking._tracker import Tracker
+from mlcourse.tracking._wandb import WandbRun, read_wandb, to_wandb
 
 __all__ = [
     "STATUSES",
@@ -39,10 +41,13 @@ __all__ = [
     "Metric",
     "Run",
     "Tracker",
+    "WandbRun",
     "best_run",
     "compare",
     "plot_compare",
     "plot_metric",
+    "read_wandb",
     "to_mlflow",
+    "to_wandb",
     "tracking_uri_for",
 ]
