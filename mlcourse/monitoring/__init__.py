@@ -24,6 +24,7 @@ from mlcourse.monitoring._kinds import KINDS, column_kind, time_numbers
 from mlcourse.monitoring._ks import KSResult, ecdf_gap, ks_2samp
 from mlcourse.monitoring._monitor import Monitor, Retraining, RetrainPolicy
 from mlcourse.monitoring._plots import plot_drift_over_time, plot_performance
+from mlcourse.monitoring._psi_null import psi_null_threshold
 from mlcourse.monitoring._report import DriftReport, compare_feature
 from mlcourse.monitoring._simulate import Batch, Production, simulate_production
 from mlcourse.monitoring._stats import (
@@ -73,6 +74,7 @@ __all__ = [
     "plot_performance",
     "psi",
     "psi_from_fractions",
+    "psi_null_threshold",
     "quantile_bins",
     "rel_entr",
     "simulate_production",
