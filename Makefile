@@ -9,7 +9,19 @@ ARGS ?=
 # The install stamp is keyed on the content of the dependency files: editing either reinstalls,
 # a second `make lab` does not.
 DEPS_HASH := $(shell cat pyproject.toml $(LOCK) 2>/dev/null | $(PYTHON) -c "import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:16])")
-STAMP := $(VENV)/.installed-$(DEPS_HASH)
+# Extras beside dev: `make lab EXTRAS=tensorflow` adds TensorFlow (about 1.4 GB) for lesson 16's
+# TensorFlow backend; `make test` always installs it, so that the TensorFlow parity tests run.
+EXTRAS ?=
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+override EXTRAS += tensorflow
+endif
+comma := ,
+INSTALL_EXTRAS := $(sort dev $(subst $(comma), ,$(EXTRAS)))
+STAMP := $(VENV)/.installed-$(DEPS_HASH)-$(subst $() ,-,$(INSTALL_EXTRAS))
+# An install with the extra also serves a goal without it: `make lab` after `make test` reinstalls nothing.
+ifeq ($(INSTALL_EXTRAS),dev)
+STAMP := $(or $(wildcard $(VENV)/.installed-$(DEPS_HASH)-dev-tensorflow),$(STAMP))
+endif
 
 # One thread per numerical library and a fixed hash seed: identical outputs on every machine,
 # and pytest-xdist's two workers do not fight over the two cores.
@@ -23,6 +35,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 help:
 	@echo "make lab        open the course in JupyterLab at the welcome notebook (ARGS=\"--no-browser --port 8899\" passes options)"
+	@echo "                EXTRAS=tensorflow also installs TensorFlow (about 1.4 GB) for lesson 16"
 	@echo "make test       lint, then every test: unit, parity, grading and notebooks (strict nbval);"
 	@echo "                as root it installs bubblewrap first (apt-get), for the grader's sandbox tests"
 	@echo "make notebooks  re-execute every notebook in place with the pinned environment"
@@ -36,7 +49,7 @@ install: $(STAMP)
 $(STAMP):
 	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info >= (3, 10) else 'mlcourse needs Python 3.10 or newer; this is ' + sys.version.split()[0] + ' (set PYTHON=python3.11)')"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "could not create $(VENV): on Debian/Ubuntu install python3-venv"; exit 1; }
-	$(PY) -m pip install --quiet --constraint $(LOCK) --editable ".[dev]"
+	$(PY) -m pip install --quiet --constraint $(LOCK) --editable ".[$(subst $() ,$(comma),$(INSTALL_EXTRAS))]"
 	@# nbgrader (a test dependency) would put instructor menus in every learner's JupyterLab: off here;
 	@# an instructor turns them on with `jupyter labextension enable @jupyter/nbgrader` and the server extensions.
 	@$(VENV)/bin/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1 || true
@@ -44,7 +57,7 @@ $(STAMP):
 	  $(VENV)/bin/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$e >/dev/null 2>&1 || true; done
 	@rm -f $(VENV)/.installed-*
 	@touch $@
-	@echo "mlcourse installed in $(VENV) with the versions in $(LOCK)"
+	@echo "mlcourse installed in $(VENV) (extras: $(INSTALL_EXTRAS)) with the versions in $(LOCK)"
 
 # Jupyter refuses to run as root (containers, CI) unless told that it is on purpose.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -87,7 +100,7 @@ bench: install
 lock:
 	rm -rf .venv-lock
 	$(PYTHON) -m venv .venv-lock
-	.venv-lock/bin/pip install --quiet "torch==2.13.0" --editable ".[dev]"
+	.venv-lock/bin/pip install --quiet "torch==2.13.0" --editable ".[dev,tensorflow]"
 	{ echo "# Exact versions mlcourse is tested with; the Makefile installs with them as constraints."; \
 	  echo "# Regenerate with \`make lock\`. Python $$(.venv-lock/bin/python -c 'import platform; print(platform.python_version())')."; \
 	  .venv-lock/bin/pip freeze --exclude-editable | sed -e 's/+cpu$$//'; } > $(LOCK)

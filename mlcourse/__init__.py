@@ -29,6 +29,7 @@ _SUBMODULES = frozenset(
         "environment",
         "fairness",
         "fingerprint",
+        "frameworks",
         "grading",
         "imbalance",
         "inspection",
@@ -44,6 +45,7 @@ _SUBMODULES = frozenset(
         "plotting",
         "preprocessing",
         "serving",
+        "text",
         "torch_utils",
         "tracking",
     }

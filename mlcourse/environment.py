@@ -26,6 +26,7 @@ MODULE_NAMES = {
     "prometheus-client": "prometheus_client",
     "ipython": "IPython",
     "pyzmq": "zmq",
+    "tensorflow-cpu": "tensorflow",
 }
 
 #: The bundled scikit-learn datasets every lesson may use, with their (n_samples, n_features).
@@ -37,7 +38,7 @@ DATASETS = {
     "load_iris": (150, 4),
 }
 
-_REINSTALL = "run `make install` (or `pip install -c requirements.lock -e '.[dev]'`)"
+_REINSTALL = "run `make install` (or `pip install -c requirements.lock -e '.[dev]'`; TensorFlow: `make lab EXTRAS=tensorflow`)"
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 

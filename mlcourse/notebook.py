@@ -15,6 +15,25 @@ from mlcourse._validation import is_number
 #: order) are the same on a laptop, a 2-core CI runner and a 64-core JupyterHub node.
 N_THREADS = 1
 
+#: Read by Keras and TensorFlow when they are first imported (lesson 16), so set before that, unless
+#: already set. Keras 3 runs on PyTorch (TensorFlow is an optional extra). TensorFlow's start-up log
+#: lines go: TF_CPP_MIN_LOG_LEVEL=2 keeps its C++ info and warning messages out of the output, and
+#: TF_ENABLE_ONEDNN_OPTS=0 turns off oneDNN's custom kernels, whose announcement comes before that
+#: setting applies (and whose own summation order would change the last digits of results).
+FRAMEWORK_ENV = {"KERAS_BACKEND": "torch", "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+
+#: Hugging Face's documented switches (lesson 17), set unless already set: never reach the hub (the
+#: course's models ship inside installed packages), no progress bars on stderr, no telemetry.
+HF_OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
 _PLOT_STYLE = {
     "figure.figsize": (6.4, 4.0),
     "figure.dpi": 80,
@@ -32,8 +51,11 @@ def setup_notebook(seed: int = 0, *, torch: bool = True, precision: int = 4) -> 
     """Make a notebook's output identical on every machine and every run.
 
     Seeds Python's ``random``, numpy's global RNG and (if installed) PyTorch; limits BLAS,
-    OpenMP and PyTorch to one thread; sets the matplotlib figure size, dpi and style; and sets
-    the print precision of numpy, pandas and PyTorch.
+    OpenMP and PyTorch to one thread; sets the matplotlib figure size, dpi and style; sets
+    the print precision of numpy, pandas and PyTorch; and, where they are not set yet, the
+    environment variables Keras and TensorFlow read on import (:data:`FRAMEWORK_ENV`: Keras on
+    the torch backend, no TensorFlow start-up log) and Hugging Face's offline switches
+    (:data:`HF_OFFLINE_ENV`: no hub, no progress bars, no telemetry).
 
     Parameters
     ----------
@@ -66,6 +88,8 @@ def setup_notebook(seed: int = 0, *, torch: bool = True, precision: int = 4) -> 
 
     for var in THREAD_VARS:
         os.environ[var] = str(N_THREADS)
+    for var, value in {**FRAMEWORK_ENV, **HF_OFFLINE_ENV}.items():
+        os.environ.setdefault(var, value)
     from threadpoolctl import threadpool_limits
 
     # Called without `with`, the limit stays in force for the rest of the process.

@@ -86,11 +86,14 @@ def test_lock_matches_what_is_installed():
 
 
 def conda_packages() -> dict[str, str]:
+    """Name -> version range of every package environment.yml installs, from conda-forge or, for a
+    package conda-forge lacks, from its ``pip:`` section (the course itself, ``-e .``, aside)."""
     text = (REPO / "environment.yml").read_text(encoding="utf-8")
     block = text.split("dependencies:", 1)[1]
     names = {}
-    for match in re.finditer(r"^  - ([A-Za-z0-9_.-]+)\s*([^\s#]*)", block, re.M):
+    for match in re.finditer(r"^(?:  |      )- ([A-Za-z0-9_.-]+)\s*([^\s#]*)", block, re.M):
         names[match.group(1)] = match.group(2)
+    names.pop("-e", None)  # the course itself
     return names
 
 

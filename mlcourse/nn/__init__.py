@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from mlcourse.nn._conv import Conv2d, Flatten, MaxPool2d
 from mlcourse.nn._init import he_normal, he_uniform, xavier_normal, xavier_uniform
 from mlcourse.nn._layers import Dropout, Linear, Module, ReLU, Sequential, Sigmoid, Tanh, make_mlp
 from mlcourse.nn._losses import CrossEntropyLoss, Loss, MSELoss
@@ -36,13 +37,16 @@ from mlcourse.nn._training import batches, objective, train_epoch
 _LAZY = {"MLPClassifier": "mlcourse.nn._mlp", "MLPRegressor": "mlcourse.nn._mlp"}
 
 __all__ = [
+    "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
+    "Flatten",
     "Linear",
     "Loss",
     "MLPClassifier",
     "MLPRegressor",
     "MSELoss",
+    "MaxPool2d",
     "Module",
     "ReLU",
     "Sequential",
