@@ -13,10 +13,10 @@ Target: numpy within 2x of torch (ratio <= 2).
 from __future__ import annotations
 
 import itertools
-import time
 
 import numpy as np
 import torch
+from _timing import median_time, train_one_epoch
 from sklearn.datasets import load_digits
 
 from mlcourse import nn, optim
@@ -24,17 +24,6 @@ from mlcourse import nn, optim
 SIZES = [64, 128, 128, 10]
 BATCH_SIZE = 32
 LR = 0.01
-
-
-def median_time(fn, repeat=15):
-    """Median of ``repeat`` runs after one warm-up: typical, and robust to a disturbed run."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def numpy_epoch(X, y, dtype, optimizer):
@@ -63,23 +52,7 @@ def torch_epoch(X, y, dtype, optimizer):
         if i < len(SIZES) - 2:
             layers.append(torch.nn.ReLU())
     model = torch.nn.Sequential(*layers)
-    if optimizer == "adam":
-        opt = torch.optim.Adam(model.parameters(), lr=LR)
-    else:
-        opt = torch.optim.SGD(model.parameters(), lr=LR)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    generator = torch.Generator().manual_seed(0)
-
-    def epoch():
-        order = torch.randperm(len(X), generator=generator)
-        X_shuffled, y_shuffled = X[order], y[order]
-        for start in range(0, len(X), BATCH_SIZE):
-            loss = loss_fn(model(X_shuffled[start : start + BATCH_SIZE]), y_shuffled[start : start + BATCH_SIZE])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-
-    return epoch
+    return train_one_epoch(model, X, y, optimizer=optimizer, lr=LR, batch_size=BATCH_SIZE)
 
 
 def main():
@@ -98,8 +71,8 @@ def main():
         worst = 0.0
         for optimizer in ("sgd", "adam"):
             for np_dtype, torch_dtype in ((np.float32, torch.float32), (np.float64, torch.float64)):
-                ours = median_time(numpy_epoch(X, y, np_dtype, optimizer))
-                theirs = median_time(torch_epoch(X, y, torch_dtype, optimizer))
+                ours = median_time(numpy_epoch(X, y, np_dtype, optimizer), repeat=15)
+                theirs = median_time(torch_epoch(X, y, torch_dtype, optimizer), repeat=15)
                 worst = max(worst, ours / theirs)
                 name = np.dtype(np_dtype).name
                 print(

@@ -24,20 +24,10 @@ from pydoc_data.topics import topics
 
 import numpy as np
 import torch
+from _timing import median_time
 
 from mlcourse.data import make_spam
 from mlcourse.text import BM25, GPT, BPETokenizer, TfidfVectorizer
-
-
-def median_time(fn, repeat=5):
-    """Median of ``repeat`` runs after one warm-up."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def report(name, ours, theirs):
@@ -75,15 +65,19 @@ def main():
         ours._cache.clear()  # no word cache: measure the merging itself
         ours.encode(held_out)
 
-    report("BPE encode (100k chars)", median_time(encode_fresh), median_time(lambda: theirs.encode(held_out)))
+    report(
+        "BPE encode (100k chars)",
+        median_time(encode_fresh, repeat=5),
+        median_time(lambda: theirs.encode(held_out), repeat=5),
+    )
 
     from sklearn.feature_extraction.text import TfidfVectorizer as SkTfidf
 
     docs = make_spam(5000, seed=0)["text"].tolist()
     report(
         "TF-IDF fit_transform (5000 SMS)",
-        median_time(lambda: TfidfVectorizer(ngram_range=(1, 2)).fit_transform(docs)),
-        median_time(lambda: SkTfidf(ngram_range=(1, 2)).fit_transform(docs)),
+        median_time(lambda: TfidfVectorizer(ngram_range=(1, 2)).fit_transform(docs), repeat=5),
+        median_time(lambda: SkTfidf(ngram_range=(1, 2)).fit_transform(docs), repeat=5),
     )
 
     gpt = GPT.init(vocab_size=1000, n_positions=64, n_embd=128, n_layer=4, n_head=4, rng=0, dtype=np.float32)
@@ -95,7 +89,11 @@ def main():
         with torch.inference_mode():
             model(ids_t)
 
-    report("GPT forward (8 x 64 tokens, f32)", median_time(lambda: gpt(ids)), median_time(torch_forward))
+    report(
+        "GPT forward (8 x 64 tokens, f32)",
+        median_time(lambda: gpt(ids), repeat=5),
+        median_time(torch_forward, repeat=5),
+    )
 
     bm25 = BM25().fit([topics[k] for k in keys])
     start = time.perf_counter()
