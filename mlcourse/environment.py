@@ -38,7 +38,9 @@ DATASETS = {
     "load_iris": (150, 4),
 }
 
-_REINSTALL = "run `make install` (or `pip install -c requirements.lock -e '.[dev]'`; TensorFlow: `make lab EXTRAS=tensorflow`)"
+_REINSTALL = (
+    "run `make install` (or `pip install -c requirements.lock -e '.[dev]'`; TensorFlow: `make lab EXTRAS=tensorflow`)"
+)
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
