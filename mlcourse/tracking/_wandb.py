@@ -19,9 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from mlcourse.tracking._compare import _as_runs
 
@@ -32,20 +30,34 @@ _FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
 #: Keys W&B adds to every history row and summary; not the user's metrics.
 _INTERNAL = ("_step", "_runtime", "_timestamp", "_wandb")
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 @dataclass
 class WandbRun:
     """What an offline W&B run recorded: its id and name, config, metric history and summary.
 
-    ``history`` has one row per logged step, a ``_step`` column and one column per metric (NaN
-    where a step did not log that metric); ``summary`` holds W&B's summary (by default the last value
-    of each metric, plus what was set on ``run.summary``), without W&B's own ``_``-keys.
+    Parameters
+    ----------
+    run_id : str
+        W&B's id of the run (the ``<id>`` of ``run-<id>.wandb``).
+    name : str
+        The run's display name.
+    config : dict
+        The config (the run's hyper-parameters), JSON types kept, without W&B's own ``_wandb`` key.
+    history : pandas.DataFrame or None
+        One row per logged step: a ``_step`` column and one column per metric (NaN where a step did
+        not log that metric).
+    summary : dict
+        W&B's summary (by default the last value of each metric, plus what was set on
+        ``run.summary``), without W&B's own ``_``-keys.
     """
 
     run_id: str
     name: str
     config: dict[str, Any] = field(default_factory=dict)
-    history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    history: pd.DataFrame | None = None
     summary: dict[str, Any] = field(default_factory=dict)
 
 
@@ -115,6 +127,7 @@ def read_wandb(path: str | Path) -> WandbRun:
     ({'lr': 0.1}, [0.9, 0.5, 0.4], 0.4)
     >>> tmp.cleanup()
     """
+    import pandas as pd
     from wandb.proto import wandb_internal_pb2
 
     path = Path(path)
