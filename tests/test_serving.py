@@ -270,11 +270,12 @@ def test_predict_records_answers_as_predict_with_proba(mixed, mixed_bundle, torc
 
 def test_one_adapter_per_kind_of_model(cancer_bundle, torch_data):
     from mlcourse.serving._adapters import BY_FLAVOR, SklearnAdapter, TorchAdapter, adapter_for
+    from mlcourse.serving._onnx import OnnxAdapter
 
-    assert BY_FLAVOR == {"sklearn": SklearnAdapter, "torch": TorchAdapter}
+    assert BY_FLAVOR == {"sklearn": SklearnAdapter, "torch": TorchAdapter, "onnx": OnnxAdapter}
     assert adapter_for(torch_data[2]) is TorchAdapter and adapter_for(cancer_bundle[0].model) is SklearnAdapter
     with pytest.raises(ValueError, match="flavor"):
-        ModelBundle(cancer_bundle[0].model, {**cancer_bundle[0].metadata, "flavor": "onnx"})
+        ModelBundle(cancer_bundle[0].model, {**cancer_bundle[0].metadata, "flavor": "tensorflow"})
 
 
 def test_errors_are_named_by_their_public_path_and_pickle():

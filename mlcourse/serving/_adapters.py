@@ -1,4 +1,4 @@
-"""One adapter per kind of model: all that :class:`ModelBundle` needs to know about scikit-learn or PyTorch.
+"""One adapter per kind of model: all that :class:`ModelBundle` needs to know about scikit-learn, PyTorch or ONNX.
 
 A bundle never asks which kind of model it holds; it asks its adapter, which knows how to
 
@@ -8,8 +8,8 @@ A bundle never asks which kind of model it holds; it asks its adapter, which kno
 - turn a checked DataFrame, a checked array or validated rows into the model's input, and
 - predict values or class labels, and class probabilities.
 
-A new kind (ONNX, say) is one more subclass of :class:`ModelAdapter` and one more entry in
-:data:`ADAPTERS`; nothing in the bundle or the app changes.
+A new kind is one more subclass of :class:`ModelAdapter` and one more entry in :data:`ADAPTERS`;
+nothing in the bundle or the app changes. ONNX was added so: :class:`~._onnx.OnnxAdapter`.
 
 Examples
 --------
@@ -29,106 +29,15 @@ import json
 import os
 import pickle
 import sys
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
 from mlcourse.serving import _torch
+from mlcourse.serving._adapter import ModelAdapter, float_rows
 from mlcourse.serving._errors import BundleIntegrityError
+from mlcourse.serving._onnx import OnnxAdapter
 from mlcourse.serving._schema import frame_from_rows
-
-
-def _float_rows(rows: list[dict[str, Any]], names: list[str], dtype: type) -> np.ndarray:
-    """Validated rows of numbers (``None`` for missing) as a 2-D array in ``names`` order."""
-    nan = float("nan")
-    # Skips pandas: a 1-row DataFrame costs more to build than the model takes to answer.
-    values = [[nan if r[n] is None else r[n] for n in names] for r in rows]
-    return np.array(values, dtype=dtype).reshape(len(rows), len(names))
-
-
-class ModelAdapter:
-    """The interface: one subclass per kind of model, one instance per bundle.
-
-    Parameters
-    ----------
-    model : object
-        The fitted model.
-    metadata : dict
-        The bundle's metadata: its ``feature_schema``, ``target`` and the fields of this kind.
-
-    Attributes
-    ----------
-    model : object
-        The fitted model.
-    """
-
-    #: The ``flavor`` recorded in ``metadata.json``.
-    flavor: ClassVar[str]
-    #: The model file's name in the bundle folder: one fixed name per kind, so that ``metadata.json``
-    #: cannot point the loader at ``../../anything``.
-    model_file: ClassVar[str]
-    #: The libraries whose version can change what a saved model loads as, or predicts.
-    libraries: ClassVar[tuple[str, ...]]
-
-    def __init__(self, model: Any, metadata: dict[str, Any]):
-        self.model = model
-        self._schema = metadata["feature_schema"]
-        self._names = [spec["name"] for spec in self._schema]
-        self._classes = (metadata.get("target") or {}).get("classes")
-
-    @classmethod
-    def handles(cls, model: Any) -> bool:
-        """Whether ``model`` is of this kind."""
-        raise NotImplementedError
-
-    @classmethod
-    def describe(cls, model: Any, y: Any, schema: list[dict[str, Any]], **options: Any) -> dict[str, Any]:
-        """The metadata fields of this kind for a fitted ``model``: ``target``, and any of its own.
-
-        ``options`` are the keyword arguments of :meth:`ModelBundle.from_model` that only some kinds
-        use (``factory``, ``factory_kwargs``, ``output``, ``classes``). Raises ``TypeError`` or
-        ``ValueError`` naming the argument when the model or an option cannot be bundled.
-        """
-        raise NotImplementedError
-
-    @classmethod
-    def check_metadata(cls, metadata: dict[str, Any], path: os.PathLike | str) -> None:
-        """Raise :class:`BundleIntegrityError` naming ``path`` if this kind's own fields are malformed."""
-
-    @classmethod
-    def from_bytes(
-        cls, data: bytes, metadata: dict[str, Any], *, factories: tuple[str, ...] | list[str] = (), where: Any = ""
-    ) -> Any:
-        """The model from the bytes of its file. Called only with bytes that matched every hash.
-
-        ``factories`` are the architecture factories the caller trusts; ``where`` names the metadata
-        file in errors.
-        """
-        raise NotImplementedError
-
-    def to_bytes(self) -> bytes:
-        """The model as the bytes of its file."""
-        raise NotImplementedError
-
-    def input_from_frame(self, frame: Any) -> Any:
-        """A DataFrame with the schema's columns, in order, as the model's input."""
-        raise NotImplementedError
-
-    def input_from_array(self, arr: np.ndarray) -> Any:
-        """A 2-D array with the schema's columns, in order, as the model's input."""
-        raise NotImplementedError
-
-    def input_from_rows(self, rows: list[dict[str, Any]]) -> Any:
-        """Rows validated against the schema (dicts) as the model's input, converted once."""
-        raise NotImplementedError
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Values (a regressor) or class labels (a classifier) for the model's input ``X``."""
-        raise NotImplementedError
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, one column per class in ``target.classes`` order."""
-        raise NotImplementedError
 
 
 class SklearnAdapter(ModelAdapter):
@@ -192,7 +101,7 @@ class SklearnAdapter(ModelAdapter):
 
     def input_from_rows(self, rows: list[dict[str, Any]]) -> Any:
         if not self._takes_frames and self._numeric:
-            return _float_rows(rows, self._names, np.float64)
+            return float_rows(rows, self._names, np.float64)
         return self.input_from_frame(frame_from_rows(rows, self._schema))
 
     def predict(self, X: Any) -> np.ndarray:
@@ -318,7 +227,7 @@ class TorchAdapter(ModelAdapter):
         return arr  # predict_outputs makes its own float32 copy
 
     def input_from_rows(self, rows: list[dict[str, Any]]) -> Any:
-        return _float_rows(rows, self._names, np.float32)
+        return float_rows(rows, self._names, np.float32)
 
     def predict(self, X: Any) -> np.ndarray:
         out = self._outputs(X)
@@ -333,7 +242,7 @@ class TorchAdapter(ModelAdapter):
 
 
 #: Every kind a bundle can hold, most specific first: a model gets the first adapter that handles it.
-ADAPTERS: tuple[type[ModelAdapter], ...] = (TorchAdapter, SklearnAdapter)
+ADAPTERS: tuple[type[ModelAdapter], ...] = (TorchAdapter, OnnxAdapter, SklearnAdapter)
 #: The adapter of each ``flavor`` that ``metadata.json`` may record.
 BY_FLAVOR: dict[str, type[ModelAdapter]] = {adapter.flavor: adapter for adapter in ADAPTERS}
 

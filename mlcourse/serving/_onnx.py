@@ -4,9 +4,6 @@ An ONNX file is data, not code: loading one parses a protobuf and never runs any
 names, unlike a pickle. The bundle checks it like any other (manifest, hashes, pinned digest), then
 ``onnx.checker`` and the graph's input and outputs against ``metadata.json`` before a session is built.
 
-:class:`OnnxAdapter` has the interface of :class:`mlcourse.serving._adapters.ModelAdapter` without
-subclassing it: ``_adapters`` imports this module to list it among :data:`ADAPTERS`, and a subclass
-would import ``_adapters`` back (an import cycle).
 
 Examples
 --------
@@ -32,6 +29,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from mlcourse.serving._adapter import ModelAdapter, float_rows
 from mlcourse.serving._errors import BundleIntegrityError
 from mlcourse.serving._schema import frame_from_rows
 
@@ -85,7 +83,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-class OnnxAdapter:
+class OnnxAdapter(ModelAdapter):
     """An ``onnx.ModelProto``, saved as its bytes and run by an ONNX Runtime session (one thread).
 
     It is fed a float matrix in schema order; ``onnx.output`` in the metadata says what its outputs
@@ -104,10 +102,7 @@ class OnnxAdapter:
     libraries: ClassVar[tuple[str, ...]] = ("numpy", "pandas", "onnx", "onnxruntime", "mlcourse")
 
     def __init__(self, model: Any, metadata: dict[str, Any]):
-        self.model = model
-        self._schema = metadata["feature_schema"]
-        self._names = [spec["name"] for spec in self._schema]
-        self._classes = (metadata.get("target") or {}).get("classes")
+        super().__init__(model, metadata)
         spec = metadata["onnx"]
         self._input, self._dtype, self._output = spec["input"], np.dtype(spec["dtype"]), spec["output"]
         self._session = _session(model)
@@ -220,9 +215,7 @@ class OnnxAdapter:
     def input_from_rows(self, rows: list[dict[str, Any]]) -> Any:
         """Validated rows as a matrix in schema order (``NaN`` for a missing value)."""
         if all(spec["kind"] != "category" for spec in self._schema):
-            nan = float("nan")
-            values = [[nan if r[n] is None else r[n] for n in self._names] for r in rows]
-            return np.array(values, dtype=self._dtype).reshape(len(rows), len(self._names))
+            return float_rows(rows, self._names, self._dtype)
         return self.input_from_frame(frame_from_rows(rows, self._schema))
 
     def predict(self, X: Any) -> np.ndarray:

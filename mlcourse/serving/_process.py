@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import logging
 import numbers
 import os
 import signal
@@ -27,6 +28,12 @@ from mlcourse._validation import check_scalar
 
 #: How often the server checks that the process that started it is still alive (seconds).
 _PARENT_POLL = 0.5
+#: uvicorn's exit code for a worker that could not start (e.g. the app factory raised).
+_STARTUP_FAILURE = 3
+_REUSEPORT = getattr(socket, "SO_REUSEPORT", None)
+#: Whether the kernel spreads connections over sockets sharing a port (Linux); elsewhere workers share one.
+_BALANCED = sys.platform.startswith("linux") and _REUSEPORT is not None
+_log = logging.getLogger("uvicorn.error")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -71,7 +78,11 @@ def run_server(
     The bundle is loaded (every file checked against its manifest, the manifest against
     ``expected_sha256`` when given) before the port opens, so a tampered bundle stops the start with
     :class:`BundleIntegrityError` rather than serving anything. ``fd`` serves on an
-    inherited, already listening socket instead of binding ``host:port`` (one worker only).
+    inherited, already listening socket instead of binding ``host:port``.
+
+    ``workers`` above 1 starts that many worker processes on the one port (see
+    :func:`_run_workers`); each connection is served by one worker. Every connection has ``TCP_NODELAY`` set: without it, with
+    several workers, each answer waited about 40 ms for the client's delayed acknowledgement.
     """
     import uvicorn
 
@@ -88,30 +99,143 @@ def run_server(
     )
     if exit_with_parent and os.name == "posix":
         _exit_with_parent()
-    options: dict[str, Any] = {"host": host, "port": port, "log_level": log_level, "access_log": access_log}
+    from mlcourse.serving._uvicorn import HTTP_PROTOCOL
+
+    # Every connection gets TCP_NODELAY, whoever made the socket (see mlcourse.serving._uvicorn).
+    options: dict[str, Any] = {"log_level": log_level, "access_log": access_log, "http": HTTP_PROTOCOL}
     if workers == 1:
         app = create_app(bundle, max_batch=max_batch)
         if fd is None:
-            uvicorn.run(app, **options)
+            uvicorn.run(app, host=host, port=port, **options)
         else:
             # socket(fileno=...) reads the family (IPv4/IPv6) from the descriptor itself.
-            uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[socket.socket(fileno=fd)])
+            uvicorn.Server(uvicorn.Config(app, host=host, port=port, **options)).run(sockets=[socket.socket(fileno=fd)])
         return
-    # Several worker processes each load the bundle themselves, from the environment.
+    _run_workers(directory, workers, host, port, fd, max_batch, expected_sha256, factories, options)
+
+
+def _run_workers(
+    directory: str | os.PathLike,
+    workers: int,
+    host: str,
+    port: int,
+    fd: int | None,
+    max_batch: int,
+    expected_sha256: str | None,
+    factories: tuple[str, ...] | list[str],
+    options: dict[str, Any],
+) -> None:
+    """Serve from ``workers`` processes, each with its own listening socket on the same port; return on SIGTERM.
+
+    Each worker is a fresh (spawned) interpreter that loads the bundle itself, from the environment,
+    and runs one event loop. On Linux every worker listens on a socket of its own (``SO_REUSEPORT``)
+    and the kernel spreads new connections over them; with one shared socket, as uvicorn's own
+    ``--workers`` does, the first worker to wake accepts every connection that is waiting, and on
+    a loopback benchmark all 8 keep-alive connections ended up in one worker while the other idled.
+    Elsewhere the workers share one socket. The numerical libraries get one thread per worker unless
+    the environment says otherwise: N workers with N threads each would fight over the same cores.
+    A worker that dies is replaced; one that fails to start (a bad bundle) stops the server.
+    """
+    import multiprocessing
+
+    import uvicorn
+
     os.environ["MLCOURSE_BUNDLE"] = str(Path(directory).resolve())
     os.environ["MLCOURSE_MAX_BATCH"] = str(max_batch)
     if expected_sha256:
         os.environ["MLCOURSE_BUNDLE_SHA256"] = expected_sha256
     os.environ["MLCOURSE_TRUSTED_FACTORIES"] = ",".join(factories)
-    uvicorn.run("mlcourse.serving._app:app_from_env", factory=True, workers=workers, **options)
+    for var in THREAD_VARS:
+        os.environ.setdefault(var, "1")
+    config = uvicorn.Config("mlcourse.serving._app:app_from_env", factory=True, host=host, port=port, **options)
+    # Bound here: a port already taken fails now, before any worker starts.
+    sockets = _worker_sockets(host, port, fd, workers)
+    multiprocessing.allow_connection_pickling()  # sockets travel to the spawned workers
+    spawn = multiprocessing.get_context("spawn")
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def start(i: int) -> Any:
+        process = spawn.Process(target=_worker, args=(config, sockets[i]), name=f"mlcourse-worker-{i}")
+        process.start()
+        return process
+
+    failed, processes = False, []
+    try:
+        for i in range(workers):
+            processes.append(start(i))
+        while not stop.wait(_PARENT_POLL):
+            for i, process in enumerate(processes):
+                if process.is_alive():
+                    continue
+                if process.exitcode == _STARTUP_FAILURE:  # it would fail again: stop, as uvicorn does
+                    _log.error("worker %d (pid %s) failed to start; stopping", i, process.pid)
+                    failed = True
+                    stop.set()
+                    break
+                _log.warning("worker %d (pid %s) exited with %s; starting another", i, process.pid, process.exitcode)
+                processes[i] = start(i)
+    finally:
+        for process in processes:  # SIGTERM: each finishes its requests in flight
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sock in set(sockets):
+            sock.close()
+    if failed:
+        sys.exit(_STARTUP_FAILURE)
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port`` (port 0: the OS picks a free one)."""
+def _worker(config: Any, sock: socket.socket) -> None:
+    """One worker process: serve ``sock`` until SIGTERM, and stop if the supervisor that started it goes away."""
+    import uvicorn
+
+    config.configure_logging()
+    if os.name == "posix":
+        _exit_with_parent()
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _worker_sockets(host: str, port: int, fd: int | None, workers: int) -> list[socket.socket]:
+    """One listening socket per worker, all on the same port (``SO_REUSEPORT``); or one shared socket.
+
+    ``fd`` is an inherited, listening socket: the first worker's. The others join its port only if
+    it was bound with ``SO_REUSEPORT`` (``serve_in_background`` does so for several workers).
+    """
+    if fd is not None:
+        first = socket.socket(fileno=fd)
+        balanced = _BALANCED and first.getsockopt(socket.SOL_SOCKET, _REUSEPORT) != 0
+    else:
+        balanced = _BALANCED
+        if balanced and port:
+            # Claim the port once without SO_REUSEPORT: that fails if anything holds it already, even
+            # another server with SO_REUSEPORT, which would otherwise silently share our traffic.
+            _listen(host, port).close()
+        first = _listen(host, port, reuse_port=balanced)
+    if not balanced:
+        return [first] * workers
+    bound_host, bound_port = first.getsockname()[:2]
+    return [first, *(_listen(bound_host, bound_port, reuse_port=True) for _ in range(workers - 1))]
+
+
+def _listen(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (port 0: the OS picks a free one).
+
+    ``reuse_port``: other sockets with ``SO_REUSEPORT`` may listen on the same port (Linux spreads
+    connections over them).
+    """
     family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, _REUSEPORT, 1)
         sock.bind((host, port))
         sock.listen(2048)
     except OSError:
@@ -161,6 +285,7 @@ def serve_in_background(
     max_batch: int = 1000,
     expected_sha256: str | None = None,
     factories: tuple[str, ...] | list[str] = (),
+    workers: int = 1,
 ) -> Iterator[str]:
     """Serve the bundle in ``directory`` from a background ``mlcourse serve`` process; yield its URL.
 
@@ -181,8 +306,9 @@ def serve_in_background(
     log_path : str or Path, optional
         Where the server's output goes (default: a temporary file, deleted afterwards). It never
         reaches this process's stdout or stderr.
-    max_batch, expected_sha256, factories
-        Passed to ``mlcourse serve`` (``--max-batch``, ``--sha256``, ``--trust-factory``).
+    max_batch, expected_sha256, factories, workers
+        Passed to ``mlcourse serve`` (``--max-batch``, ``--sha256``, ``--trust-factory``, ``--workers``).
+        With several workers, ``/health`` answering means one of them is ready, not all.
 
     Yields
     ------
@@ -194,7 +320,8 @@ def serve_in_background(
     FileNotFoundError
         ``directory`` is not a bundle folder.
     TypeError, ValueError
-        ``timeout`` is not a number (a bool is not), or not above 0.
+        ``timeout`` is not a number (a bool is not), or not above 0; ``workers`` is not an integer
+        (a bool is not), or below 1.
     RuntimeError
         The server exited or did not become healthy in time; the message ends with its log.
 
@@ -218,6 +345,7 @@ def serve_in_background(
     if not (directory / "metadata.json").is_file():
         raise FileNotFoundError(f"{directory}: not a model bundle folder (no metadata.json)")
     check_scalar(timeout, "timeout", numbers.Real, min_val=0, include_boundaries="neither")
+    check_scalar(workers, "workers", numbers.Integral, min_val=1)
     own_log = log_path is None
     if own_log:
         fd, name = tempfile.mkstemp(prefix="mlcourse-serve-", suffix=".log")
@@ -225,10 +353,10 @@ def serve_in_background(
         log = Path(name)
     else:
         log = Path(log_path)
-    cmd = _serve_command(directory, host, max_batch, expected_sha256, factories)
+    cmd = _serve_command(directory, host, max_batch, expected_sha256, factories, workers)
     proc: subprocess.Popen | None = None
     try:
-        proc, probe_host, chosen = _start(cmd, host, port, log)
+        proc, probe_host, chosen = _start(cmd, host, port, log, reuse_port=workers > 1 and _BALANCED)
         _wait_until_healthy(proc, probe_host, chosen, timeout, log)
         url_host = f"[{probe_host}]" if ":" in probe_host else probe_host
         yield f"http://{url_host}:{chosen}"
@@ -240,11 +368,17 @@ def serve_in_background(
 
 
 def _serve_command(
-    directory: Path, host: str, max_batch: int, expected_sha256: str | None, factories: tuple[str, ...] | list[str]
+    directory: Path,
+    host: str,
+    max_batch: int,
+    expected_sha256: str | None,
+    factories: tuple[str, ...] | list[str],
+    workers: int = 1,
 ) -> list[str]:
     """The ``mlcourse serve`` command line, without the port (chosen when the server starts)."""
     cmd = [sys.executable, "-m", "mlcourse.cli", "serve", str(directory), "--host", host]
     cmd += ["--max-batch", str(max_batch), "--log-level", "warning", "--exit-with-parent"]
+    cmd += ["--workers", str(workers)]
     if expected_sha256:
         cmd += ["--sha256", expected_sha256]
     for factory in factories:
@@ -252,17 +386,20 @@ def _serve_command(
     return cmd
 
 
-def _start(cmd: list[str], host: str, port: int | None, log: Path) -> tuple[subprocess.Popen, str, int]:
+def _start(
+    cmd: list[str], host: str, port: int | None, log: Path, *, reuse_port: bool = False
+) -> tuple[subprocess.Popen, str, int]:
     """Start the server process, its output appended to ``log``; return it, the host to probe and the port.
 
     On POSIX the socket is bound here and handed over, so the port is ours from the start: no other
     process can take it between choosing and binding, and ``/health`` can only be answered by our server.
+    ``reuse_port`` (several workers) lets the server's workers bind the same port next to it.
     """
     probe_host = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
     env = {**os.environ, **dict.fromkeys(THREAD_VARS, "1"), "PYTHONUNBUFFERED": "1"}
     with contextlib.ExitStack() as stack:
         if os.name == "posix":
-            sock = stack.enter_context(_listen(host, port or 0))
+            sock = stack.enter_context(_listen(host, port or 0, reuse_port=reuse_port))
             chosen = sock.getsockname()[1]
             cmd = [*cmd, "--port", str(chosen), "--fd", str(sock.fileno())]
             pass_fds: tuple[int, ...] = (sock.fileno(),)
