@@ -181,15 +181,20 @@ def test_two_workers_answer_every_connection_correctly(array_bundle, tmp_path):
     assert "Traceback" not in log.read_text()
 
 
+def _serves_on(process: psutil.Process, port: str) -> bool:
+    """Whether ``process`` is ``mlcourse serve --port port`` (False for a zombie: it has no command line)."""
+    try:
+        cmdline = process.cmdline()
+    except psutil.Error:  # an earlier test's child that died and was not reaped yet
+        return False
+    return "mlcourse.cli" in cmdline and "--port" in cmdline and cmdline[cmdline.index("--port") + 1] == port
+
+
 @linux_only
 def test_a_worker_that_dies_is_replaced(array_bundle):
     with serve_in_background(array_bundle[1], workers=2) as url:
         port = url.rsplit(":", 1)[1]
-        (supervisor,) = [
-            p
-            for p in psutil.Process().children()
-            if "mlcourse.cli" in p.cmdline() and p.cmdline()[p.cmdline().index("--port") + 1] == port
-        ]
+        (supervisor,) = [p for p in psutil.Process().children() if _serves_on(p, port)]
 
         def workers() -> set[int]:
             """Live workers (not multiprocessing's resource tracker, not a dead one not yet reaped)."""
