@@ -40,3 +40,25 @@ def train_one_epoch(model, X, y, *, optimizer: str, lr: float, batch_size: int):
             opt.step()
 
     return epoch
+
+
+def epoch_table(numpy_epoch, torch_epoch, X, y, *, repeat: int, target: float) -> float:
+    """Print numpy's and torch's epoch times and their ratio for each optimiser and dtype; return the worst.
+
+    ``numpy_epoch(X, y, dtype, optimizer)`` and ``torch_epoch(X, y, dtype, optimizer)`` each build a
+    function that trains one epoch.
+    """
+    import torch
+
+    print(f"| {'dtype':<7} | {'optimizer':<9} | {'numpy (ms)':>10} | {'torch (ms)':>10} | {'numpy / torch':>13} |")
+    print(f"| {'-' * 7} | {'-' * 9} | {'-' * 10} | {'-' * 10} | {'-' * 13} |")
+    worst = 0.0
+    for optimizer in ("sgd", "adam"):
+        for np_dtype, torch_dtype in ((np.float32, torch.float32), (np.float64, torch.float64)):
+            ours = median_time(numpy_epoch(X, y, np_dtype, optimizer), repeat=repeat)
+            theirs = median_time(torch_epoch(X, y, torch_dtype, optimizer), repeat=repeat)
+            worst = max(worst, ours / theirs)
+            name = np.dtype(np_dtype).name
+            print(f"| {name:<7} | {optimizer:<9} | {ours * 1e3:10.1f} | {theirs * 1e3:10.1f} | {ours / theirs:13.2f} |")
+    print(f"target numpy / torch <= {target:g}: {'met' if worst <= target else 'NOT met'} (worst ratio {worst:.2f})")
+    return worst

@@ -16,7 +16,7 @@ import itertools
 
 import numpy as np
 import torch
-from _timing import median_time, train_one_epoch
+from _timing import epoch_table, train_one_epoch
 from sklearn.datasets import load_digits
 
 from mlcourse import nn, optim
@@ -66,19 +66,7 @@ def main():
             f"one epoch on load_digits ({len(X)} x {X.shape[1]}), MLP {'-'.join(map(str, SIZES))} ReLU, "
             f"batch {BATCH_SIZE}, one thread, median of 15 epochs"
         )
-        print(f"| {'dtype':<7} | {'optimizer':<9} | {'numpy (ms)':>10} | {'torch (ms)':>10} | {'numpy / torch':>13} |")
-        print(f"| {'-' * 7} | {'-' * 9} | {'-' * 10} | {'-' * 10} | {'-' * 13} |")
-        worst = 0.0
-        for optimizer in ("sgd", "adam"):
-            for np_dtype, torch_dtype in ((np.float32, torch.float32), (np.float64, torch.float64)):
-                ours = median_time(numpy_epoch(X, y, np_dtype, optimizer), repeat=15)
-                theirs = median_time(torch_epoch(X, y, torch_dtype, optimizer), repeat=15)
-                worst = max(worst, ours / theirs)
-                name = np.dtype(np_dtype).name
-                print(
-                    f"| {name:<7} | {optimizer:<9} | {ours * 1e3:10.1f} | {theirs * 1e3:10.1f} | {ours / theirs:13.2f} |"
-                )
-        print(f"target numpy / torch <= 2: {'met' if worst <= 2 else 'NOT met'} (worst ratio {worst:.2f})")
+        epoch_table(numpy_epoch, torch_epoch, X, y, repeat=15, target=2)
 
 
 if __name__ == "__main__":

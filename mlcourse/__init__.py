@@ -15,8 +15,7 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mlcourse._lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -59,12 +58,7 @@ _FUNCTIONS = {
 __all__ = sorted(_SUBMODULES | set(_FUNCTIONS) | {"__version__"})
 
 
-def __getattr__(name: str) -> Any:
-    if name in _FUNCTIONS:
-        return getattr(importlib.import_module(_FUNCTIONS[name]), name)
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module 'mlcourse' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _FUNCTIONS, _SUBMODULES)
 
 
 def __dir__() -> list[str]:

@@ -178,6 +178,22 @@ def validate_numeric_data(estimator: Any, X: Any, y: Any = "no_validation", *, r
     return validate_data(estimator, X, y, reset=reset, dtype=np.float64, **check_params)
 
 
+def encode_classes(y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A classifier's ``classes_`` and each row's index into them, refusing fewer than two classes.
+
+    >>> classes, y_index = encode_classes(np.array(["b", "a", "b"]))
+    >>> classes.tolist(), y_index.tolist()
+    (['a', 'b'], [1, 0, 1])
+    """
+    from sklearn.utils.multiclass import check_classification_targets
+
+    check_classification_targets(y)
+    classes, y_index = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(f"y must contain at least 2 classes to fit a classifier, got 1 class: {classes[0]!r}")
+    return classes, y_index
+
+
 def _check_rows_of_numbers(X: Any, y: Any) -> None:
     """``X`` is a 2-D table of numbers with a row for each entry of ``y`` (when ``y`` is an array)."""
     frame = hasattr(X, "iloc")  # a DataFrame: its column dtypes tell whether there is text to read

@@ -23,11 +23,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from mlcourse import optim
-from mlcourse._validation import check_param, validate_numeric_data
+from mlcourse._validation import check_param, encode_classes, validate_numeric_data
 
 _OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam")
 
@@ -341,13 +340,8 @@ class LogisticRegressionGD(ClassifierMixin, _GDLinearModel):
         """
         self._check_params()
         X, y = validate_numeric_data(self, X, y, reset=True)
-        check_classification_targets(y)
-        self.classes_, y_index = np.unique(y, return_inverse=True)
+        self.classes_, y_index = encode_classes(y)
         n_classes = len(self.classes_)
-        if n_classes < 2:
-            raise ValueError(
-                f"y must contain at least 2 classes to fit a classifier, got 1 class: {self.classes_[0]!r}"
-            )
         p = X.shape[1]
         k = 1 if n_classes == 2 else n_classes  # two classes need one score, sigmoid(score)
         alpha = self.alpha

@@ -23,7 +23,7 @@ from tests.conftest import REPO, pyproject
 
 PACKAGE = REPO / "mlcourse"
 #: Private modules every package may import: the helpers shared by the whole library.
-SHARED = {"mlcourse._validation", "mlcourse._io", "mlcourse._plots", "mlcourse._env"}
+SHARED = {"mlcourse._validation", "mlcourse._io", "mlcourse._plots", "mlcourse._env", "mlcourse._lazy"}
 
 
 def module_name(path: Path) -> str:

@@ -7,13 +7,13 @@ and loads the rest on first use (``mlcourse.grading.grade``, ``.release``, ``.ch
 
 from __future__ import annotations
 
-import importlib
 import numbers
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from mlcourse._lazy import lazy_getattr
 from mlcourse._validation import check_scalar
 
 _SUBMODULES = frozenset(
@@ -143,10 +143,7 @@ def defining_with(definer: Callable[[str, str], Any]) -> Iterator[None]:
         _definer.reset(token)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module 'mlcourse.grading' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, submodules=_SUBMODULES)
 
 
 __all__ = ["award", "define", "defining_with", "recording_awards", *sorted(_SUBMODULES)]

@@ -24,9 +24,7 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from mlcourse._lazy import lazy_getattr
 from mlcourse.nn._conv import Conv2d, Flatten, MaxPool2d
 from mlcourse.nn._init import he_normal, he_uniform, xavier_normal, xavier_uniform
 from mlcourse.nn._layers import Dropout, Linear, Module, ReLU, Sequential, Sigmoid, Tanh, make_mlp
@@ -63,10 +61,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'mlcourse.nn' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:

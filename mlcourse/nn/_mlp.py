@@ -20,22 +20,16 @@ import numpy as np
 # scikit-learn is plumbing here, not the lesson: estimator base classes, fitted-state and target checks.
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from mlcourse import optim
-from mlcourse._validation import check_param, validate_numeric_data
+from mlcourse._validation import check_param, encode_classes, validate_numeric_data
 from mlcourse.model_selection import train_test_split
 from mlcourse.nn._layers import ACTIVATIONS, make_mlp
 from mlcourse.nn._losses import CrossEntropyLoss, MSELoss
 from mlcourse.nn._training import batches, train_epoch
 
 _OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adam")
-
-
-def _softmax(Z):
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))
-    return E / E.sum(axis=1, keepdims=True)
 
 
 def _check_finite(loss, epoch, lr):
@@ -285,12 +279,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         """
         self._check_params()
         X, y = validate_numeric_data(self, X, y, reset=True)
-        check_classification_targets(y)
-        self.classes_, y_index = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"y must contain at least 2 classes to fit a classifier, got 1 class: {self.classes_[0]!r}"
-            )
+        self.classes_, y_index = encode_classes(y)
         return self._fit(X, y_index, len(self.classes_), CrossEntropyLoss(), stratify=y_index)
 
     def predict_proba(self, X):
@@ -304,7 +293,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        return _softmax(self._forward(X))
+        return optim.softmax(self._forward(X))
 
     def predict(self, X):
         """The most probable class of each row.

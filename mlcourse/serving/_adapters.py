@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from mlcourse.serving import _torch
-from mlcourse.serving._adapter import ModelAdapter, float_rows
+from mlcourse.serving._adapter import ModelAdapter, float_rows, require_numeric
 from mlcourse.serving._errors import BundleIntegrityError
 from mlcourse.serving._onnx import OnnxAdapter
 from mlcourse.serving._schema import frame_from_rows
@@ -53,7 +53,6 @@ class SklearnAdapter(ModelAdapter):
     def __init__(self, model: Any, metadata: dict[str, Any]):
         super().__init__(model, metadata)
         self._takes_frames = metadata["input"] == "dataframe"
-        self._numeric = all(spec["kind"] != "category" for spec in self._schema)
 
     @classmethod
     def handles(cls, model: Any) -> bool:
@@ -145,9 +144,7 @@ class TorchAdapter(ModelAdapter):
     ) -> dict[str, Any]:
         if output not in _torch.OUTPUTS:
             raise ValueError(f"output must be one of {_torch.OUTPUTS} for a torch model, got {output!r}")
-        non_numeric = [s["name"] for s in schema if s["kind"] == "category"]
-        if non_numeric:
-            raise ValueError(f"a torch bundle needs numeric features; encode {non_numeric} first")
+        require_numeric(schema, "a torch bundle")
         factory, factory_kwargs = cls._factory(model, factory, factory_kwargs)
         classes = cls._classes_of(output, y, classes)
         target = {

@@ -29,7 +29,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from mlcourse.serving._adapter import ModelAdapter, float_rows
+from mlcourse.optim import softmax
+from mlcourse.serving._adapter import ModelAdapter, float_rows, require_numeric
 from mlcourse.serving._errors import BundleIntegrityError
 from mlcourse.serving._schema import frame_from_rows
 
@@ -75,12 +76,6 @@ def _session(model: Any) -> Any:
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 class OnnxAdapter(ModelAdapter):
@@ -132,9 +127,7 @@ class OnnxAdapter(ModelAdapter):
         """
         import onnx
 
-        non_numeric = [s["name"] for s in schema if s["kind"] == "category"]
-        if non_numeric:
-            raise ValueError(f"an ONNX bundle needs numeric features; encode {non_numeric} first")
+        require_numeric(schema, "an ONNX bundle")
         try:
             onnx.checker.check_model(model)
         except onnx.checker.ValidationError as exc:
@@ -214,7 +207,7 @@ class OnnxAdapter(ModelAdapter):
 
     def input_from_rows(self, rows: list[dict[str, Any]]) -> Any:
         """Validated rows as a matrix in schema order (``NaN`` for a missing value)."""
-        if all(spec["kind"] != "category" for spec in self._schema):
+        if self._numeric:
             return float_rows(rows, self._names, self._dtype)
         return self.input_from_frame(frame_from_rows(rows, self._schema))
 
@@ -234,7 +227,7 @@ class OnnxAdapter(ModelAdapter):
         if self._output == "binary":
             p = 1.0 / (1.0 + np.exp(-logits.reshape(-1)))
             return np.column_stack([1.0 - p, p])
-        return _softmax(logits.reshape(len(logits), -1))
+        return softmax(logits.reshape(len(logits), -1))
 
     def _values(self, X: Any) -> np.ndarray:
         out = np.asarray(self._run(X)[0])

@@ -23,9 +23,7 @@ array([1])
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from mlcourse._lazy import lazy_getattr
 from mlcourse.text._attention import causal_mask, multi_head_attention, scaled_dot_product_attention, softmax
 from mlcourse.text._bm25 import BM25, tokenize
 from mlcourse.text._bpe import BPETokenizer, bytes_to_unicode, pre_tokenize
@@ -59,10 +57,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'mlcourse.text' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:
